@@ -1,0 +1,1 @@
+"""IDO Platform: software for the Dutch Informatiepunten Digitale Overheid."""

@@ -1,0 +1,42 @@
+"""Writes for accounts: second-factor devices and backup codes."""
+
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ido.core import audit
+
+BACKUP_CODE_COUNT = 10
+
+
+def start_totp_enrolment(*, user) -> TOTPDevice:
+    """An unconfirmed TOTP device for the QR code; replaces an earlier unfinished one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator", confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp_enrolment(*, user, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the device when `token` is right; returns fresh backup codes, or None when the code is wrong."""
+    if not device.verify_token(token):
+        return None
+    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = regenerate_backup_codes(user=user)
+    audit.record(actor=user, action="accounts.totp.enrolled", target=user)
+    return codes
+
+
+@transaction.atomic
+def regenerate_backup_codes(*, user) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    audit.record(actor=user, action="accounts.backup_codes.regenerated", target=user)
+    return codes
+
+
+def remaining_backup_codes(*, user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

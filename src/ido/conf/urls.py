@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from ido.core import views as core_views
+
+urlpatterns = [
+    path("health/", core_views.health, name="health"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("ido.accounts.urls")),
+    path("app/", core_views.home, name="home"),
+    path("app/", include("ido.core.urls")),
+    path("app/", include("ido.organisations.urls")),
+    path("app/home/", include("ido.organisations.dashboard_urls")),
+    path("app/locations/", include("ido.locations.urls")),
+    path("api/v1/", include("ido.api.urls")),
+    path("", include("ido.public.urls")),
+]

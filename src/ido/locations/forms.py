@@ -1,0 +1,89 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ido.locations.models import SPOKEN_LANGUAGES, Location, Weekday
+from ido.locations.validators import normalise_postcode
+from ido.organisations.models import Municipality, Organisation
+
+
+class LocationForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("Languages spoken"),
+        choices=SPOKEN_LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Languages the desk can help in."),
+    )
+
+    class Meta:
+        model = Location
+        fields = [
+            "library",
+            "municipality",
+            "name",
+            "status",
+            "street",
+            "house_number",
+            "postcode",
+            "city",
+            "latitude",
+            "longitude",
+            "in_library",
+            "venue",
+            "step_free",
+            "hearing_loop",
+            "accessible_toilet",
+            "quiet_room",
+            "languages",
+            "staffing",
+            "phone",
+            "email",
+            "open_on_public_holidays",
+        ]
+
+    def __init__(self, *args, libraries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["library"].queryset = libraries
+        self.fields["library"].empty_label = None
+        served = Municipality.objects.filter(libraries__in=libraries).distinct().order_by("name")
+        self.fields["municipality"].queryset = served
+        if len(libraries) == 1:
+            self.fields["library"].widget = forms.HiddenInput()
+            self.fields["library"].initial = libraries[0].pk
+        if self.instance.pk:
+            self.fields["library"].disabled = True
+
+    def clean_postcode(self):
+        return normalise_postcode(self.cleaned_data["postcode"])
+
+    def service_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("library", None)
+        data.pop("municipality", None)
+        return data
+
+
+
+class HoursRowForm(forms.Form):
+    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+
+
+class BaseHoursFormSet(forms.BaseFormSet):
+    pass
+
+
+HoursFormSet = forms.formset_factory(HoursRowForm, formset=BaseHoursFormSet, extra=3, can_delete=True)
+
+
+class OpeningExceptionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    is_closed = forms.BooleanField(label=_("Closed all day"), required=False, initial=True)
+    opens = forms.TimeField(
+        label=_("Opens"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    closes = forms.TimeField(
+        label=_("Closes"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

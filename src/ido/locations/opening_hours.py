@@ -1,0 +1,124 @@
+"""Opening hours as pure functions: "open at time T?" and "next opening after T".
+
+Times of day are wall-clock times in Europe/Amsterdam; instants are aware datetimes. Every comparison is made
+in UTC, so the answers stay right in the weeks that daylight saving time starts or ends (comparing two
+datetimes that share a tzinfo would silently compare wall-clock times instead).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# How far ahead "next opening" looks before it answers "none".
+SEARCH_DAYS = 400
+
+
+@dataclass(frozen=True, order=True)
+class Block:
+    """One period of opening on a day, e.g. 10:00–12:30. `closes` must be after `opens`."""
+
+    opens: time
+    closes: time
+
+    def __post_init__(self) -> None:
+        if self.closes <= self.opens:
+            raise ValueError(f"a block must close after it opens: {self.opens}–{self.closes}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A concrete opening: from `start` to `end`, both aware datetimes in Europe/Amsterdam."""
+
+    start: datetime
+    end: datetime
+
+
+@lru_cache(maxsize=64)
+def _dutch_holidays(year: int) -> Mapping[date, str]:
+    return dict(holidays.country_holidays("NL", years=year, language="nl"))
+
+
+def dutch_public_holiday(day: date) -> str | None:
+    """The name of the Dutch public holiday on `day`, or None."""
+    return _dutch_holidays(day.year).get(day)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Everything that decides when a location is open.
+
+    weekly: weekday (0 = Monday) → blocks.
+    exceptions: date → blocks that replace the weekly hours on that date (an empty tuple: closed all day).
+    closed_on_public_holidays: Dutch public holidays count as closed unless an exception says otherwise.
+    """
+
+    weekly: Mapping[int, tuple[Block, ...]] = field(default_factory=dict)
+    exceptions: Mapping[date, tuple[Block, ...]] = field(default_factory=dict)
+    closed_on_public_holidays: bool = True
+    holiday_lookup: Callable[[date], str | None] = dutch_public_holiday
+
+
+def blocks_on(schedule: Schedule, day: date) -> tuple[Block, ...]:
+    """The opening blocks that apply on a calendar day, sorted."""
+    if day in schedule.exceptions:
+        return tuple(sorted(schedule.exceptions[day]))
+    if schedule.closed_on_public_holidays and schedule.holiday_lookup(day):
+        return ()
+    return tuple(sorted(schedule.weekly.get(day.weekday(), ())))
+
+
+def _instant(day: date, at: time) -> datetime:
+    """The UTC instant of a wall-clock time in Amsterdam. A time that does not exist (inside the skipped hour
+    in March) moves forward by the gap, as a clock that was not yet put forward would read it; an ambiguous
+    time (the repeated hour in October) means its first occurrence (PEP 495, fold=0)."""
+    return datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+def periods_on(schedule: Schedule, day: date) -> list[Period]:
+    return [
+        Period(_instant(day, block.opens).astimezone(AMSTERDAM), _instant(day, block.closes).astimezone(AMSTERDAM))
+        for block in blocks_on(schedule, day)
+    ]
+
+
+def _require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("pass an aware datetime")
+    return moment.astimezone(UTC)
+
+
+def current_period(schedule: Schedule, at: datetime) -> Period | None:
+    """The opening period that `at` falls in, or None when closed at that moment."""
+    moment = _require_aware(at)
+    day = moment.astimezone(AMSTERDAM).date()
+    for period in periods_on(schedule, day):
+        if period.start.astimezone(UTC) <= moment < period.end.astimezone(UTC):
+            return period
+    return None
+
+
+def is_open(schedule: Schedule, at: datetime) -> bool:
+    """Is the location open at the instant `at`? Opening time is inclusive, closing time exclusive."""
+    return current_period(schedule, at) is not None
+
+
+def next_opening(schedule: Schedule, after: datetime, search_days: int = SEARCH_DAYS) -> Period | None:
+    """The first opening period that starts strictly after `after`, or None within `search_days`."""
+    moment = _require_aware(after)
+    first_day = moment.astimezone(AMSTERDAM).date()
+    for offset in range(search_days + 1):
+        for period in periods_on(schedule, first_day + timedelta(days=offset)):
+            if period.start.astimezone(UTC) > moment:
+                return period
+    return None
+
+
+def overlapping_blocks(blocks: Iterable[Block]) -> list[tuple[Block, Block]]:
+    """Pairs of blocks on one day that overlap (touching, like 12:00–12:00, is allowed)."""
+    ordered = sorted(blocks)
+    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b.opens < a.closes]

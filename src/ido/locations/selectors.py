@@ -1,0 +1,70 @@
+"""Reads of IDO locations, scoped to the one who asks (a Membership or an API token's actor)."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from ido.locations.models import Location, OpeningException, OpeningHours
+from ido.locations.opening_hours import Block, Schedule, current_period, next_opening
+from ido.organisations.roles import OrganisationKind
+
+
+def locations_visible_to(actor) -> QuerySet[Location]:
+    locations = Location.objects.select_related("library", "municipality")
+    if actor.has_perm("locations.view_all"):
+        return locations
+    if not actor.has_perm("locations.view"):
+        return locations.none()
+    organisation = actor.organisation
+    if organisation.kind == OrganisationKind.LIBRARY:
+        return locations.filter(library=organisation)
+    if organisation.kind == OrganisationKind.MUNICIPALITY:
+        return locations.filter(municipality_id=organisation.municipality_id)
+    return locations.none()
+
+
+def locations_manageable_by(actor) -> QuerySet[Location]:
+    if not actor.has_perm("locations.manage"):
+        return Location.objects.none()
+    return locations_visible_to(actor)
+
+
+def with_opening_hours(locations: QuerySet[Location]) -> QuerySet[Location]:
+    return locations.prefetch_related(
+        Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
+        Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date", "opens")),
+    )
+
+
+def schedule_for(location: Location) -> Schedule:
+    """The pure-function view of a location's hours. Uses prefetched rows when they are there."""
+    weekly: dict[int, list[Block]] = {}
+    for row in location.opening_hours.all():
+        weekly.setdefault(row.weekday, []).append(Block(row.opens, row.closes))
+    exceptions: dict = {}
+    for row in location.opening_exceptions.all():
+        blocks = exceptions.setdefault(row.date, [])
+        if not row.is_closed:
+            blocks.append(Block(row.opens, row.closes))
+    return Schedule(
+        weekly={day: tuple(blocks) for day, blocks in weekly.items()},
+        exceptions={day: tuple(blocks) for day, blocks in exceptions.items()},
+        closed_on_public_holidays=not location.open_on_public_holidays,
+    )
+
+
+def with_opening_status(locations, now: datetime | None = None) -> list[dict]:
+    """Each location with the opening period it is in now (or None) and its next opening."""
+    now = now or timezone.now()
+    rows = []
+    for location in locations:
+        schedule = schedule_for(location)
+        rows.append(
+            {
+                "location": location,
+                "open_until": current_period(schedule, now),
+                "next_opening": next_opening(schedule, now),
+            }
+        )
+    return rows

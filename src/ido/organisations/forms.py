@@ -1,0 +1,54 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ido.organisations.models import Municipality, Organisation
+from ido.organisations.roles import ROLES_MANAGED_BY_COORDINATOR, OrganisationKind, Role
+
+
+class OrganisationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.filter(organisation__isnull=True),
+        required=False,
+        help_text=_("Only for a municipality."),
+    )
+    served_municipalities = forms.ModelMultipleChoiceField(
+        label=_("Municipalities served"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        help_text=_("Only for a library. Hold Ctrl (or Cmd) to choose more than one."),
+    )
+    is_national_partner = forms.BooleanField(label=_("National partner"), required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=30, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+
+class OrganisationEditForm(OrganisationForm):
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+        del self.fields["municipality"]
+        if organisation.kind != OrganisationKind.LIBRARY:
+            del self.fields["served_municipalities"]
+        if organisation.kind != OrganisationKind.PARTNER:
+            del self.fields["is_national_partner"]
+
+
+class MemberForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    name = forms.CharField(label=_("Name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    is_volunteer = forms.BooleanField(label=_("Volunteer"), required=False, help_text=_("Only for desk staff."))
+
+    def __init__(self, *args, organisations=None, coordinator_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if coordinator_only:
+            self.fields["role"].choices = [(r.value, r.label) for r in Role if r in ROLES_MANAGED_BY_COORDINATOR]
+        if organisations is not None:
+            self.fields["organisation"] = forms.ModelChoiceField(label=_("Organisation"), queryset=organisations)
+            self.order_fields(["organisation", "email", "name", "role", "is_volunteer"])

@@ -1,0 +1,88 @@
+"""Roles and the named permissions they carry.
+
+Views and services ask for permissions (`"locations.manage"`), never for role names: this module is the one
+place that knows which role may do what, and which kind of organisation each role belongs to.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    LIBRARY = "library", _("Library")
+    MUNICIPALITY = "municipality", _("Municipality")
+    PARTNER = "partner", _("Partner organisation")
+    NATIONAL = "national", _("National body")
+
+
+class Role(models.TextChoices):
+    DESK = "desk", _("Desk staff or volunteer")
+    COORDINATOR = "coordinator", _("Library coordinator")
+    PARTNER_STAFF = "partner_staff", _("Partner staff")
+    MUNICIPAL_OFFICER = "municipal_officer", _("Municipal officer")
+    NATIONAL_ADMIN = "national_admin", _("National administrator")
+
+
+# Which kind of organisation a role can be held in.
+ROLE_ORGANISATION_KIND: dict[str, str] = {
+    Role.DESK: OrganisationKind.LIBRARY,
+    Role.COORDINATOR: OrganisationKind.LIBRARY,
+    Role.PARTNER_STAFF: OrganisationKind.PARTNER,
+    Role.MUNICIPAL_OFFICER: OrganisationKind.MUNICIPALITY,
+    Role.NATIONAL_ADMIN: OrganisationKind.NATIONAL,
+}
+
+# Permissions. "*.view" means: in the organisation's scope (see the selectors); "*.view_all" lifts the scope.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.DESK: frozenset({"home.desk", "locations.view"}),
+    Role.COORDINATOR: frozenset(
+        {
+            "home.coordinator",
+            "locations.view",
+            "locations.manage",
+            "members.view",
+            "members.manage",
+            "audit.view",
+            "api_tokens.manage",
+        }
+    ),
+    Role.PARTNER_STAFF: frozenset({"home.partner"}),
+    Role.MUNICIPAL_OFFICER: frozenset({"home.municipality", "locations.view", "municipalities.view"}),
+    Role.NATIONAL_ADMIN: frozenset(
+        {
+            "home.national",
+            "locations.view",
+            "locations.view_all",
+            "locations.manage",
+            "members.view",
+            "members.view_all",
+            "members.manage",
+            "organisations.view_all",
+            "organisations.manage",
+            "municipalities.view",
+            "audit.view",
+            "audit.view_all",
+            "api_tokens.manage",
+        }
+    ),
+}
+
+# The roles a coordinator may hand out in their own library.
+ROLES_MANAGED_BY_COORDINATOR = frozenset({Role.DESK, Role.COORDINATOR})
+
+# The first screen of each role (a URL name).
+ROLE_HOME: dict[str, str] = {
+    Role.DESK: "dashboard:desk",
+    Role.COORDINATOR: "dashboard:coordinator",
+    Role.PARTNER_STAFF: "dashboard:partner",
+    Role.MUNICIPAL_OFFICER: "dashboard:municipality",
+    Role.NATIONAL_ADMIN: "dashboard:national",
+}
+
+
+def permissions_for(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def role_fits_organisation(role: str, kind: str) -> bool:
+    return ROLE_ORGANISATION_KIND.get(role) == kind

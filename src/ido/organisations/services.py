@@ -1,0 +1,216 @@
+"""Writes for organisations and memberships: typed, atomic, audited."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from ido.core import audit
+from ido.organisations.models import Membership, Municipality, Organisation
+from ido.organisations.roles import (
+    ROLE_ORGANISATION_KIND,
+    ROLES_MANAGED_BY_COORDINATOR,
+    OrganisationKind,
+    Role,
+    role_fits_organisation,
+)
+
+User = get_user_model()
+
+
+def _check_kind_fields(*, kind: str, municipality: Municipality | None, served: list[Municipality]) -> None:
+    if kind == OrganisationKind.MUNICIPALITY and municipality is None:
+        raise ValidationError({"municipality": _("Choose which municipality this organisation is.")})
+    if kind != OrganisationKind.MUNICIPALITY and municipality is not None:
+        raise ValidationError({"municipality": _("Only a municipality organisation is linked to a municipality.")})
+    if kind == OrganisationKind.LIBRARY and not served:
+        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
+    if kind != OrganisationKind.LIBRARY and served:
+        raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
+    if municipality is not None:
+        taken = Organisation.objects.filter(municipality=municipality)
+        if taken.exists():
+            raise ValidationError({"municipality": _("This municipality already has an organisation.")})
+
+
+@transaction.atomic
+def create_organisation(
+    *,
+    actor: Membership,
+    kind: str,
+    name: str,
+    municipality: Municipality | None = None,
+    served_municipalities: Iterable[Municipality] = (),
+    is_national_partner: bool = False,
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+) -> Organisation:
+    if not actor.has_perm("organisations.manage"):
+        raise PermissionDenied
+    served = list(served_municipalities)
+    _check_kind_fields(kind=kind, municipality=municipality, served=served)
+    if Organisation.objects.filter(kind=kind, name__iexact=name).exists():
+        raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
+    organisation = Organisation.objects.create(
+        kind=kind,
+        name=name,
+        municipality=municipality,
+        is_national_partner=is_national_partner and kind == OrganisationKind.PARTNER,
+        email=email,
+        phone=phone,
+        website=website,
+    )
+    organisation.served_municipalities.set(served)
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="organisations.organisation.created",
+        target=organisation,
+        detail={"kind": kind, "served": [m.cbs_code for m in served]},
+    )
+    return organisation
+
+
+@transaction.atomic
+def update_organisation(
+    *,
+    actor: Membership,
+    organisation: Organisation,
+    name: str,
+    served_municipalities: Iterable[Municipality] = (),
+    is_national_partner: bool = False,
+    email: str = "",
+    phone: str = "",
+    website: str = "",
+    is_active: bool = True,
+) -> Organisation:
+    if not actor.has_perm("organisations.manage"):
+        raise PermissionDenied
+    served = list(served_municipalities)
+    if organisation.kind == OrganisationKind.LIBRARY and not served:
+        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
+    if organisation.kind != OrganisationKind.LIBRARY and served:
+        raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
+    if organisation.kind == OrganisationKind.LIBRARY:
+        still_used = organisation.locations.exclude(municipality__in=served).values_list(
+            "municipality__name", flat=True
+        )
+        if still_used:
+            raise ValidationError(
+                {
+                    "served_municipalities": _("This library still has locations in %(names)s.")
+                    % {"names": ", ".join(sorted(set(still_used)))}
+                }
+            )
+    if Organisation.objects.filter(kind=organisation.kind, name__iexact=name).exclude(pk=organisation.pk).exists():
+        raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
+    before = {"name": organisation.name, "is_active": organisation.is_active}
+    organisation.name = name
+    organisation.is_national_partner = is_national_partner and organisation.kind == OrganisationKind.PARTNER
+    organisation.email, organisation.phone, organisation.website = email, phone, website
+    organisation.is_active = is_active
+    organisation.save()
+    organisation.served_municipalities.set(served)
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="organisations.organisation.updated",
+        target=organisation,
+        detail={"before": before, "served": [m.cbs_code for m in served]},
+    )
+    return organisation
+
+
+def _check_may_manage_members(actor: Membership, organisation: Organisation, role: str) -> None:
+    if not actor.has_perm("members.manage"):
+        raise PermissionDenied
+    if actor.has_perm("members.view_all"):
+        return
+    if organisation.pk != actor.organisation.pk or role not in ROLES_MANAGED_BY_COORDINATOR:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def add_member(
+    *,
+    actor: Membership,
+    organisation: Organisation,
+    email: str,
+    name: str,
+    role: str,
+    is_volunteer: bool = False,
+    request=None,
+) -> Membership:
+    """Give a person a role in an organisation. A new person gets an account and an e-mail to set a password."""
+    _check_may_manage_members(actor, organisation, role)
+    if not role_fits_organisation(role, organisation.kind):
+        kind_label = OrganisationKind(ROLE_ORGANISATION_KIND[role]).label
+        raise ValidationError(
+            {"role": _("This role belongs in an organisation of kind: %(kind)s.") % {"kind": kind_label}}
+        )
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    is_new_user = user is None
+    if is_new_user:
+        user = User.objects.create_user(email=email, name=name.strip())
+    elif Membership.objects.active().filter(user=user, organisation=organisation, role=role).exists():
+        raise ValidationError({"email": _("This person already has this role in this organisation.")})
+    membership = Membership.objects.create(
+        user=user, organisation=organisation, role=role, is_volunteer=is_volunteer and role == Role.DESK
+    )
+    audit.record(
+        actor=actor.user,
+        organisation=organisation,
+        action="organisations.membership.created",
+        target=membership,
+        detail={"role": role, "new_user": is_new_user},
+    )
+    if is_new_user:
+        transaction.on_commit(lambda: send_welcome_email(user=user, request=request))
+    return membership
+
+
+def send_welcome_email(*, user, request=None) -> None:
+    """A new account has no password yet: the e-mail carries a one-time link to choose one."""
+    base_url = request.build_absolute_uri("/") if request else settings.IDO_BASE_URL + "/"
+    link = base_url.rstrip("/") + reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    context = {"user": user, "link": link}
+    send_mail(
+        subject=render_to_string("accounts/email/welcome_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/welcome.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def end_membership(*, actor: Membership, membership: Membership) -> Membership:
+    _check_may_manage_members(actor, membership.organisation, membership.role)
+    if membership.ended_at is not None:
+        raise ValidationError(_("This membership has already ended."))
+    if membership.pk == actor.pk:
+        raise ValidationError(_("You cannot end your own membership."))
+    membership.ended_at = timezone.now()
+    membership.save(update_fields=["ended_at"])
+    audit.record(
+        actor=actor.user,
+        organisation=membership.organisation,
+        action="organisations.membership.ended",
+        target=membership,
+        detail={"role": membership.role},
+    )
+    return membership

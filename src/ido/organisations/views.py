@@ -1,0 +1,155 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ido.core.access import permission_required
+from ido.core.forms import apply_validation_error
+from ido.locations.selectors import locations_visible_to, with_opening_hours
+from ido.organisations import selectors, services
+from ido.organisations.forms import MemberForm, OrganisationEditForm, OrganisationForm
+from ido.organisations.roles import OrganisationKind
+
+
+@permission_required("organisations.view_all")
+def organisation_list(request):
+    organisations = selectors.organisation_list_for(request.membership)
+    kind = request.GET.get("kind")
+    if kind in OrganisationKind.values:
+        organisations = organisations.filter(kind=kind)
+    return render(
+        request,
+        "organisations/organisation_list.html",
+        {"organisations": organisations, "kinds": OrganisationKind.choices, "kind": kind},
+    )
+
+
+@permission_required("organisations.manage")
+def organisation_create(request):
+    form = OrganisationForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.create_organisation(actor=request.membership, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Organisation %(name)s was added.") % {"name": organisation.name})
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(request, "organisations/organisation_form.html", {"form": form})
+
+
+@permission_required("organisations.view_all")
+def organisation_detail(request, pk: int):
+    organisation = get_object_or_404(selectors.organisation_list_for(request.membership), pk=pk)
+    memberships = selectors.memberships_visible_to(request.membership).filter(
+        organisation=organisation, ended_at__isnull=True
+    )
+    locations = locations_visible_to(request.membership).filter(library=organisation)
+    return render(
+        request,
+        "organisations/organisation_detail.html",
+        {"organisation": organisation, "memberships": memberships, "locations": locations},
+    )
+
+
+@permission_required("organisations.manage")
+def organisation_edit(request, pk: int):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.membership), pk=pk)
+    initial = {
+        "name": organisation.name,
+        "served_municipalities": list(organisation.served_municipalities.all()),
+        "is_national_partner": organisation.is_national_partner,
+        "email": organisation.email,
+        "phone": organisation.phone,
+        "website": organisation.website,
+        "is_active": organisation.is_active,
+    }
+    form = OrganisationEditForm(data=request.POST or None, initial=initial, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(actor=request.membership, organisation=organisation, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("organisations:detail", pk=organisation.pk)
+    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
+
+
+@permission_required("members.view")
+def member_list(request):
+    memberships = selectors.memberships_visible_to(request.membership).filter(ended_at__isnull=True)
+    return render(request, "organisations/member_list.html", {"memberships": memberships})
+
+
+@permission_required("members.manage")
+def member_add(request):
+    actor = request.membership
+    view_all = actor.has_perm("members.view_all")
+    form = MemberForm(
+        data=request.POST or None,
+        organisations=selectors.organisations_visible_to(actor) if view_all else None,
+        coordinator_only=not view_all,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        organisation = data.pop("organisation", actor.organisation)
+        try:
+            membership = services.add_member(actor=actor, organisation=organisation, request=request, **data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was added as %(role)s.")
+                % {"name": membership.user.name, "role": membership.get_role_display().lower()},
+            )
+            return redirect("organisations:members")
+    return render(request, "organisations/member_form.html", {"form": form})
+
+
+@require_POST
+@permission_required("members.manage")
+def member_end(request, pk: int):
+    membership = get_object_or_404(
+        selectors.memberships_visible_to(request.membership).filter(ended_at__isnull=True), pk=pk
+    )
+    try:
+        services.end_membership(actor=request.membership, membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The membership of %(name)s has ended.") % {"name": membership.user.name})
+    return redirect("organisations:members")
+
+
+@permission_required("municipalities.view")
+def municipality_list(request):
+    municipalities = selectors.municipalities_visible_to(request.membership)
+    query = request.GET.get("q", "").strip()
+    if query:
+        municipalities = municipalities.filter(name__icontains=query) | municipalities.filter(
+            cbs_code__iexact=query
+        )
+    return render(
+        request,
+        "organisations/municipality_list.html",
+        {"municipalities": municipalities.order_by("name"), "query": query},
+    )
+
+
+@permission_required("municipalities.view")
+def municipality_detail(request, cbs_code: str):
+    municipality = get_object_or_404(selectors.municipalities_visible_to(request.membership), cbs_code=cbs_code)
+    locations = with_opening_hours(locations_visible_to(request.membership).filter(municipality=municipality))
+    return render(
+        request,
+        "organisations/municipality_detail.html",
+        {
+            "municipality": municipality,
+            "libraries": municipality.libraries.order_by("name"),
+            "locations": locations,
+            "populations": municipality.populations.order_by("-year"),
+        },
+    )

@@ -1,0 +1,25 @@
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import membership_for_role
+
+
+def login_verified(client, user) -> None:
+    """Log a user in with a confirmed TOTP device and a verified session, as after a real 2FA login."""
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Authenticator", defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def as_role(client):
+    """Log the client in as a verified user of the given role; returns the membership."""
+
+    def _as(role: str, **kwargs):
+        membership = membership_for_role(role, **kwargs)
+        login_verified(client, membership.user)
+        return membership
+
+    return _as

@@ -1,0 +1,114 @@
+"""Factories for tests and for the demo data."""
+
+from datetime import time
+
+import factory
+from django.contrib.auth import get_user_model
+
+from ido.locations.models import Location, LocationStatus, OpeningHours, Staffing
+from ido.organisations.models import Membership, Municipality, Organisation, Province
+from ido.organisations.roles import OrganisationKind, Role
+
+TEST_PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test data
+
+
+class MunicipalityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Municipality
+        django_get_or_create = ("cbs_code",)
+
+    cbs_code = factory.Sequence(lambda n: f"GM{9000 + n:04d}")
+    name = factory.Sequence(lambda n: f"Testgemeente {n}")
+    province = Province.UTRECHT
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"person{n}@example.test")
+    name = factory.Faker("name", locale="nl_NL")
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.PARTNER
+    name = factory.Sequence(lambda n: f"Organisatie {n}")
+
+
+class LibraryFactory(OrganisationFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
+    kind = OrganisationKind.LIBRARY
+    name = factory.Sequence(lambda n: f"Bibliotheek {n}")
+
+    @factory.post_generation
+    def served_municipalities(obj, create, extracted, **kwargs):  # noqa: N805
+        if not create:
+            return
+        obj.served_municipalities.set(extracted if extracted is not None else [MunicipalityFactory()])
+
+
+class MunicipalityOrganisationFactory(OrganisationFactory):
+    kind = OrganisationKind.MUNICIPALITY
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.LazyAttribute(lambda o: f"Gemeente {o.municipality.name}")
+
+
+class NationalBodyFactory(OrganisationFactory):
+    kind = OrganisationKind.NATIONAL
+    name = factory.Sequence(lambda n: f"Landelijk beheer {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(LibraryFactory)
+    role = Role.DESK
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    library = factory.SubFactory(LibraryFactory)
+    municipality = factory.LazyAttribute(lambda o: o.library.served_municipalities.first())
+    name = factory.Sequence(lambda n: f"IDO Vestiging {n}")
+    street = "Stationsplein"
+    house_number = factory.Sequence(lambda n: str(n + 1))
+    postcode = "3511 ED"
+    city = "Utrecht"
+    status = LocationStatus.OPEN
+    staffing = Staffing.MIXED
+    languages = factory.LazyFunction(lambda: ["nl", "en"])
+
+
+class OpeningHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpeningHours
+
+    location = factory.SubFactory(LocationFactory)
+    weekday = 0
+    opens = time(10, 0)
+    closes = time(17, 0)
+
+
+def membership_for_role(role: str, **kwargs) -> Membership:
+    """A membership of `role` in a fresh organisation of the right kind."""
+    organisation = kwargs.pop("organisation", None)
+    if organisation is None:
+        organisation = {
+            Role.DESK: LibraryFactory,
+            Role.COORDINATOR: LibraryFactory,
+            Role.PARTNER_STAFF: OrganisationFactory,
+            Role.MUNICIPAL_OFFICER: MunicipalityOrganisationFactory,
+            Role.NATIONAL_ADMIN: NationalBodyFactory,
+        }[role]()
+    return MembershipFactory(role=role, organisation=organisation, **kwargs)

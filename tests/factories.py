@@ -9,7 +9,7 @@ from ido.locations.models import Location, LocationStatus, OpeningHours, Staffin
 from ido.organisations.models import Membership, Municipality, Organisation, Province
 from ido.organisations.roles import OrganisationKind, Role
 
-TEST_PASSWORD = "correct-horse-battery-42"  # noqa: S105 - test data
+TEST_PASSWORD = "correct-horse-battery-42"
 
 
 class MunicipalityFactory(factory.django.DjangoModelFactory):
@@ -48,7 +48,7 @@ class LibraryFactory(OrganisationFactory):
     name = factory.Sequence(lambda n: f"Bibliotheek {n}")
 
     @factory.post_generation
-    def served_municipalities(obj, create, extracted, **kwargs):  # noqa: N805
+    def served_municipalities(obj, create, extracted, **kwargs):
         if not create:
             return
         obj.served_municipalities.set(extracted if extracted is not None else [MunicipalityFactory()])

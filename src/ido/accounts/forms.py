@@ -5,10 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(forms.Form):
     username = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
     def __init__(self, request, *args, **kwargs):
@@ -35,15 +38,29 @@ class TokenForm(forms.Form):
         label=_("Code"),
         max_length=16,
         help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
     def clean_token(self):
         return self.cleaned_data["token"].replace(" ", "").strip()
 
 
+class EnrolTokenForm(TokenForm):
+    """The first code from a newly scanned app; backup codes do not exist yet at this step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["token"]
+        field.help_text = _("The 6-digit code your authenticator app shows now.")
+        field.widget.attrs.pop("autofocus", None)
+
+
 class ChooseOrganisationForm(forms.Form):
-    membership = forms.TypedChoiceField(label=_("Organisation and role"), coerce=int, widget=forms.RadioSelect)
+    membership = forms.TypedChoiceField(
+        label=_("Organisation and role"), coerce=int, widget=forms.RadioSelect
+    )
 
     def __init__(self, memberships, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ def start_totp_enrolment(*, user) -> TOTPDevice:
 
 @transaction.atomic
 def confirm_totp_enrolment(*, user, device: TOTPDevice, token: str) -> list[str] | None:
-    """Confirm the device when `token` is right; returns fresh backup codes, or None when the code is wrong."""
+    """Confirm the device when `token` is right: returns new backup codes, or None for a wrong code."""
     if not device.verify_token(token):
         return None
     TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()

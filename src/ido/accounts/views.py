@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ido.accounts import services
-from ido.accounts.forms import ChooseOrganisationForm, LoginForm, TokenForm
+from ido.accounts.forms import ChooseOrganisationForm, EnrolTokenForm, LoginForm, TokenForm
 from ido.organisations.middleware import SESSION_KEY
 
 PENDING_DEVICE_KEY = "ido_pending_totp_device"
@@ -69,7 +69,9 @@ def verify_view(request):
                         request, _("You used a backup code. You have %(count)d left.") % {"count": left}
                     )
                 return redirect(_safe_next(request))
-        form.add_error("token", _("This code is not correct or has expired. Try the newest code in your app."))
+        form.add_error(
+            "token", _("This code is not correct or has expired. Try the newest code in your app.")
+        )
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -88,15 +90,19 @@ def setup_view(request):
     if device is None:
         device = services.start_totp_enrolment(user=request.user)
         request.session[PENDING_DEVICE_KEY] = device.pk
-    form = TokenForm(data=request.POST or None)
+    form = EnrolTokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.confirm_totp_enrolment(user=request.user, device=device, token=form.cleaned_data["token"])
+        codes = services.confirm_totp_enrolment(
+            user=request.user, device=device, token=form.cleaned_data["token"]
+        )
         if codes is not None:
             otp_login(request, device)
             del request.session[PENDING_DEVICE_KEY]
             request.session[NEW_CODES_KEY] = codes
             return redirect("accounts:backup_codes")
-        form.add_error("token", _("This code is not correct. Check the time on your phone and try the newest code."))
+        form.add_error(
+            "token", _("This code is not correct. Check the time on your phone and try the newest code.")
+        )
     secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,

@@ -1,3 +1,23 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from ido.api import views
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"
+    ),
+    path("municipalities/", views.MunicipalityList.as_view(), name="municipality-list"),
+    re_path(
+        r"^municipalities/(?P<cbs_code>GM[0-9]{4})/$",
+        views.MunicipalityDetail.as_view(),
+        name="municipality-detail",
+    ),
+    path("organisation/", views.OwnOrganisation.as_view(), name="organisation"),
+    path("locations/", views.LocationList.as_view(), name="location-list"),
+    path("locations/<int:id>/", views.LocationDetail.as_view(), name="location-detail"),
+    # [\s\S], not ".": a generated or typed path may hold a newline.
+    re_path(r"^(?:[\s\S]*/)?$", views.not_found),
+]

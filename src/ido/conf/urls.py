@@ -13,5 +13,6 @@ urlpatterns = [
     path("app/home/", include("ido.organisations.dashboard_urls")),
     path("app/locations/", include("ido.locations.urls")),
     path("api/v1/", include("ido.api.urls")),
+    path("app/api-tokens/", include("ido.api.token_urls")),
     path("", include("ido.public.urls")),
 ]

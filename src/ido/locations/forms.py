@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ido.locations.models import SPOKEN_LANGUAGES, Location, Weekday
 from ido.locations.validators import normalise_postcode
-from ido.organisations.models import Municipality, Organisation
+from ido.organisations.models import Municipality
 
 
 class LocationForm(forms.ModelForm):
@@ -47,9 +47,10 @@ class LocationForm(forms.ModelForm):
         self.fields["library"].empty_label = None
         served = Municipality.objects.filter(libraries__in=libraries).distinct().order_by("name")
         self.fields["municipality"].queryset = served
-        if len(libraries) == 1:
+        only = libraries.first() if libraries.count() == 1 else None
+        if only is not None:
             self.fields["library"].widget = forms.HiddenInput()
-            self.fields["library"].initial = libraries[0].pk
+            self.fields["library"].initial = only.pk
         if self.instance.pk:
             self.fields["library"].disabled = True
 
@@ -63,18 +64,18 @@ class LocationForm(forms.ModelForm):
         return data
 
 
-
 class HoursRowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Day"), choices=Weekday.choices, coerce=int)
+    # The empty choice keeps unused rows empty, so the formset skips them.
+    weekday = forms.TypedChoiceField(
+        label=_("Day"), choices=[("", _("No day")), *Weekday.choices], coerce=int, empty_value=None
+    )
     opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    closes = forms.TimeField(
+        label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
 
 
-class BaseHoursFormSet(forms.BaseFormSet):
-    pass
-
-
-HoursFormSet = forms.formset_factory(HoursRowForm, formset=BaseHoursFormSet, extra=3, can_delete=True)
+HoursFormSet = forms.formset_factory(HoursRowForm, extra=3, can_delete=True)
 
 
 class OpeningExceptionForm(forms.Form):

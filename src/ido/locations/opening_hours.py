@@ -5,10 +5,12 @@ in UTC, so the answers stay right in the weeks that daylight saving time starts 
 datetimes that share a tzinfo would silently compare wall-clock times instead).
 """
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -73,16 +75,37 @@ def blocks_on(schedule: Schedule, day: date) -> tuple[Block, ...]:
 
 
 def _instant(day: date, at: time) -> datetime:
-    """The UTC instant of a wall-clock time in Amsterdam. A time that does not exist (inside the skipped hour
-    in March) moves forward by the gap, as a clock that was not yet put forward would read it; an ambiguous
-    time (the repeated hour in October) means its first occurrence (PEP 495, fold=0)."""
-    return datetime.combine(day, at, tzinfo=AMSTERDAM).astimezone(UTC)
+    """The UTC instant at which the Amsterdam clock first reads `at` on `day`. An ambiguous time (the repeated
+    hour in October) means its first occurrence (PEP 495, fold=0). A time that does not exist (inside the hour
+    skipped in March) means the moment the clocks go forward: from then on the clock reads later than `at`.
+    So a later wall-clock time never gives an earlier instant, and blocks keep their order."""
+    local = datetime.combine(day, at, tzinfo=AMSTERDAM)
+    moment = local.astimezone(UTC)
+    if moment.astimezone(AMSTERDAM).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return moment
+    # Skipped: fold=1 reads `at` on the new offset (an instant before the jump), fold=0 on the old one (after
+    # it). Bisect on whole seconds, as time zone transitions fall on whole seconds, for the jump itself.
+    low, high = math.floor(local.replace(fold=1).timestamp()), math.ceil(moment.timestamp())
+    offset_before = datetime.fromtimestamp(low, AMSTERDAM).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, AMSTERDAM).utcoffset() == offset_before:
+            low = middle
+        else:
+            high = middle
+    return datetime.fromtimestamp(high, UTC)
 
 
 def periods_on(schedule: Schedule, day: date) -> list[Period]:
+    """The concrete openings on a calendar day, in order. A block that lies wholly inside the hour skipped in
+    March does not happen."""
+    instants = [
+        (_instant(day, block.opens), _instant(day, block.closes)) for block in blocks_on(schedule, day)
+    ]
     return [
-        Period(_instant(day, block.opens).astimezone(AMSTERDAM), _instant(day, block.closes).astimezone(AMSTERDAM))
-        for block in blocks_on(schedule, day)
+        Period(start.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM))
+        for start, end in instants
+        if start < end
     ]
 
 
@@ -121,4 +144,4 @@ def next_opening(schedule: Schedule, after: datetime, search_days: int = SEARCH_
 def overlapping_blocks(blocks: Iterable[Block]) -> list[tuple[Block, Block]]:
     """Pairs of blocks on one day that overlap (touching, like 12:00–12:00, is allowed)."""
     ordered = sorted(blocks)
-    return [(a, b) for a, b in zip(ordered, ordered[1:], strict=False) if b.opens < a.closes]
+    return [(a, b) for a, b in pairwise(ordered) if b.opens < a.closes]

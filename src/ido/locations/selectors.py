@@ -1,6 +1,6 @@
 """Reads of IDO locations, scoped to the one who asks (a Membership or an API token's actor)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -31,9 +31,14 @@ def locations_manageable_by(actor) -> QuerySet[Location]:
 
 
 def with_opening_hours(locations: QuerySet[Location]) -> QuerySet[Location]:
+    """Prefetch the weekly hours and the exceptions from yesterday on (older ones never matter for "now")."""
+    since = timezone.localdate() - timedelta(days=1)
     return locations.prefetch_related(
         Prefetch("opening_hours", queryset=OpeningHours.objects.order_by("weekday", "opens")),
-        Prefetch("opening_exceptions", queryset=OpeningException.objects.order_by("date", "opens")),
+        Prefetch(
+            "opening_exceptions",
+            queryset=OpeningException.objects.filter(date__gte=since).order_by("date", "opens"),
+        ),
     )
 
 

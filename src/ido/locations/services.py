@@ -53,16 +53,23 @@ def _check_may_manage(actor: Membership, library: Organisation) -> None:
         raise PermissionDenied
 
 
-def _check_location(library: Organisation, municipality: Municipality, fields: dict[str, Any], pk=None) -> dict:
+def _check_location(
+    library: Organisation, municipality: Municipality, fields: dict[str, Any], pk=None
+) -> dict:
     if library.kind != OrganisationKind.LIBRARY:
         raise ValidationError({"library": _("An IDO location belongs to a library.")})
     if not library.served_municipalities.filter(pk=municipality.pk).exists():
         raise ValidationError(
-            {"municipality": _("%(library)s does not serve %(municipality)s.")
-             % {"library": library.name, "municipality": municipality.name}}
+            {
+                "municipality": _("%(library)s does not serve %(municipality)s.")
+                % {"library": library.name, "municipality": municipality.name}
+            }
         )
     fields = dict(fields)
-    fields["postcode"] = normalise_postcode(fields.get("postcode", ""))
+    try:
+        fields["postcode"] = normalise_postcode(fields.get("postcode", ""))
+    except ValidationError as error:
+        raise ValidationError({"postcode": error.messages}) from error
     if Location.objects.filter(library=library, name__iexact=fields["name"]).exclude(pk=pk).exists():
         raise ValidationError({"name": _("This library already has a location with this name.")})
     latitude, longitude = fields.get("latitude"), fields.get("longitude")
@@ -132,7 +139,11 @@ def check_blocks(blocks: list[HoursBlock]) -> None:
         if block.closes <= block.opens:
             errors.append(
                 _("%(day)s: the closing time %(closes)s is not after the opening time %(opens)s.")
-                % {"day": Weekday(block.weekday).label, "opens": f"{block.opens:%H:%M}", "closes": f"{block.closes:%H:%M}"}
+                % {
+                    "day": Weekday(block.weekday).label,
+                    "opens": f"{block.opens:%H:%M}",
+                    "closes": f"{block.closes:%H:%M}",
+                }
             )
             continue
         by_day.setdefault(block.weekday, []).append(Block(block.opens, block.closes))
@@ -151,7 +162,9 @@ def check_blocks(blocks: list[HoursBlock]) -> None:
 
 
 @transaction.atomic
-def set_opening_hours(*, actor: Membership, location: Location, blocks: list[HoursBlock]) -> list[OpeningHours]:
+def set_opening_hours(
+    *, actor: Membership, location: Location, blocks: list[HoursBlock]
+) -> list[OpeningHours]:
     """Replace the weekly opening hours of a location as a whole."""
     _check_may_manage(actor, location.library)
     check_blocks(blocks)
@@ -164,7 +177,12 @@ def set_opening_hours(*, actor: Membership, location: Location, blocks: list[Hou
         organisation=location.library,
         action="locations.opening_hours.replaced",
         target=location,
-        detail={"blocks": [[b.weekday, f"{b.opens:%H:%M}", f"{b.closes:%H:%M}"] for b in sorted(blocks, key=lambda b: (b.weekday, b.opens))]},
+        detail={
+            "blocks": [
+                [b.weekday, f"{b.opens:%H:%M}", f"{b.closes:%H:%M}"]
+                for b in sorted(blocks, key=lambda b: (b.weekday, b.opens))
+            ]
+        },
     )
     return rows
 
@@ -188,7 +206,9 @@ def add_opening_exception(
         opens = closes = None
     else:
         if opens is None or closes is None:
-            raise ValidationError({"opens": _("Fill in the opening and closing time, or tick 'closed all day'.")})
+            raise ValidationError(
+                {"opens": _("Fill in the opening and closing time, or tick 'closed all day'.")}
+            )
         if closes <= opens:
             raise ValidationError({"closes": _("The closing time must be after the opening time.")})
         if any(row.is_closed for row in existing):

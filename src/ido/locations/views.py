@@ -55,7 +55,7 @@ def location_detail(request, pk: int):
 
 @permission_required("locations.manage")
 def location_create(request):
-    libraries = list(_libraries_for(request.membership))
+    libraries = _libraries_for(request.membership)
     form = LocationForm(data=request.POST or None, libraries=libraries)
     if request.method == "POST" and form.is_valid():
         try:
@@ -69,7 +69,8 @@ def location_create(request):
             apply_validation_error(form, error)
         else:
             messages.success(
-                request, _("Location %(name)s was added. Now fill in its opening hours.") % {"name": location.name}
+                request,
+                _("Location %(name)s was added. Now fill in its opening hours.") % {"name": location.name},
             )
             return redirect("locations:hours", pk=location.pk)
     return render(request, "locations/location_form.html", {"form": form})
@@ -78,7 +79,7 @@ def location_create(request):
 @permission_required("locations.manage")
 def location_edit(request, pk: int):
     location = get_object_or_404(selectors.locations_manageable_by(request.membership), pk=pk)
-    libraries = list(_libraries_for(request.membership))
+    libraries = _libraries_for(request.membership)
     form = LocationForm(data=request.POST or None, instance=location, libraries=libraries)
     if request.method == "POST" and form.is_valid():
         location.refresh_from_db()
@@ -107,7 +108,9 @@ def location_hours(request, pk: int):
     formset = HoursFormSet(data=request.POST or None, initial=initial, prefix="hours")
     if request.method == "POST" and formset.is_valid():
         blocks = [
-            services.HoursBlock(form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
+            services.HoursBlock(
+                form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"]
+            )
             for form in formset.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
@@ -150,7 +153,9 @@ def location_exceptions(request, pk: int):
             return redirect("locations:exceptions", pk=location.pk)
     exceptions = location.opening_exceptions.filter(date__gte=timezone.localdate()).order_by("date", "opens")
     return render(
-        request, "locations/location_exceptions.html", {"location": location, "form": form, "exceptions": exceptions}
+        request,
+        "locations/location_exceptions.html",
+        {"location": location, "form": form, "exceptions": exceptions},
     )
 
 

@@ -1,6 +1,6 @@
 """The first screen of each role."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import render
 
 from ido.core.access import permission_required
@@ -13,7 +13,9 @@ from ido.organisations.selectors import memberships_visible_to
 
 @permission_required("home.desk")
 def desk(request):
-    locations = with_opening_hours(locations_visible_to(request.membership).exclude(status=LocationStatus.CLOSED))
+    locations = with_opening_hours(
+        locations_visible_to(request.membership).exclude(status=LocationStatus.CLOSED)
+    )
     return render(request, "dashboards/desk.html", {"rows": with_opening_status(locations)})
 
 
@@ -63,12 +65,13 @@ def national(request):
         request,
         "dashboards/national.html",
         {
-            "organisation_counts": [(label, by_kind.get(value, 0)) for value, label in OrganisationKind.choices],
+            "organisation_counts": [
+                (label, by_kind.get(value, 0)) for value, label in OrganisationKind.choices
+            ],
             "location_counts": [(label, by_status.get(value, 0)) for value, label in LocationStatus.choices],
             "municipality_count": municipalities.count(),
             "covered_count": covered,
-            "uncovered": municipalities.exclude(
-                Q(locations__status=LocationStatus.OPEN)
-            ).order_by("name")[:50],
+            "uncovered_count": municipalities.count() - covered,
+            "uncovered": municipalities.exclude(locations__status=LocationStatus.OPEN).order_by("name")[:50],
         },
     )

@@ -86,3 +86,19 @@ def permissions_for(role: str) -> frozenset[str]:
 
 def role_fits_organisation(role: str, kind: str) -> bool:
     return ROLE_ORGANISATION_KIND.get(role) == kind
+
+
+# What an organisation's API token may read, by the kind of organisation it belongs to. Tokens only read:
+# they never carry a "*.manage" permission, whatever role the person who made the token holds.
+API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
+    OrganisationKind.LIBRARY: frozenset({"locations.view", "municipalities.view"}),
+    OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view"}),
+    OrganisationKind.PARTNER: frozenset({"municipalities.view"}),
+    OrganisationKind.NATIONAL: frozenset(
+        {"locations.view", "locations.view_all", "municipalities.view", "organisations.view_all"}
+    ),
+}
+
+
+def api_token_permissions_for(kind: str) -> frozenset[str]:
+    return API_TOKEN_PERMISSIONS.get(kind, frozenset())

@@ -1,12 +1,14 @@
 """Writes for organisations and memberships: typed, atomic, audited."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +18,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from ido.core import audit
-from ido.organisations.models import Membership, Municipality, Organisation
+from ido.organisations.models import Membership, Municipality, MunicipalityPopulation, Organisation
+from ido.organisations.municipality_import import MunicipalityRow
 from ido.organisations.roles import (
     ROLE_ORGANISATION_KIND,
     ROLES_MANAGED_BY_COORDINATOR,
@@ -32,9 +35,13 @@ def _check_kind_fields(*, kind: str, municipality: Municipality | None, served: 
     if kind == OrganisationKind.MUNICIPALITY and municipality is None:
         raise ValidationError({"municipality": _("Choose which municipality this organisation is.")})
     if kind != OrganisationKind.MUNICIPALITY and municipality is not None:
-        raise ValidationError({"municipality": _("Only a municipality organisation is linked to a municipality.")})
+        raise ValidationError(
+            {"municipality": _("Only a municipality organisation is linked to a municipality.")}
+        )
     if kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
+        raise ValidationError(
+            {"served_municipalities": _("Choose at least one municipality this library serves.")}
+        )
     if kind != OrganisationKind.LIBRARY and served:
         raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
     if municipality is not None:
@@ -99,7 +106,9 @@ def update_organisation(
         raise PermissionDenied
     served = list(served_municipalities)
     if organisation.kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
+        raise ValidationError(
+            {"served_municipalities": _("Choose at least one municipality this library serves.")}
+        )
     if organisation.kind != OrganisationKind.LIBRARY and served:
         raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
     if organisation.kind == OrganisationKind.LIBRARY:
@@ -113,7 +122,11 @@ def update_organisation(
                     % {"names": ", ".join(sorted(set(still_used)))}
                 }
             )
-    if Organisation.objects.filter(kind=organisation.kind, name__iexact=name).exclude(pk=organisation.pk).exists():
+    if (
+        Organisation.objects.filter(kind=organisation.kind, name__iexact=name)
+        .exclude(pk=organisation.pk)
+        .exists()
+    ):
         raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
     before = {"name": organisation.name, "is_active": organisation.is_active}
     organisation.name = name
@@ -151,8 +164,10 @@ def add_member(
     role: str,
     is_volunteer: bool = False,
     request=None,
+    send_invitation: bool = True,
 ) -> Membership:
-    """Give a person a role in an organisation. A new person gets an account and an e-mail to set a password."""
+    """Give a person a role in an organisation. A new person gets an account and an e-mail to set a
+    password."""
     _check_may_manage_members(actor, organisation, role)
     if not role_fits_organisation(role, organisation.kind):
         kind_label = OrganisationKind(ROLE_ORGANISATION_KIND[role]).label
@@ -176,7 +191,7 @@ def add_member(
         target=membership,
         detail={"role": role, "new_user": is_new_user},
     )
-    if is_new_user:
+    if is_new_user and send_invitation:
         transaction.on_commit(lambda: send_welcome_email(user=user, request=request))
     return membership
 
@@ -186,7 +201,10 @@ def send_welcome_email(*, user, request=None) -> None:
     base_url = request.build_absolute_uri("/") if request else settings.IDO_BASE_URL + "/"
     link = base_url.rstrip("/") + reverse(
         "accounts:password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     context = {"user": user, "link": link}
     send_mail(
@@ -214,3 +232,142 @@ def end_membership(*, actor: Membership, membership: Membership) -> Membership:
         detail={"role": membership.role},
     )
     return membership
+
+
+# --- Municipality import (reference data from CBS) ---
+
+
+@dataclass(frozen=True)
+class MunicipalityChange:
+    """What an import changed on one existing municipality: field name → (before, after)."""
+
+    municipality: Municipality
+    changes: dict[str, tuple[object, object]]
+
+
+@dataclass(frozen=True)
+class PopulationChange:
+    municipality: Municipality
+    year: int
+    before: int | None  # None: a new figure
+    after: int
+
+
+@dataclass
+class MunicipalityImportResult:
+    created: list[Municipality] = field(default_factory=list)
+    updated: list[MunicipalityChange] = field(default_factory=list)
+    unchanged: list[Municipality] = field(default_factory=list)
+    # Active municipalities that the file does not list: ended (with end_missing) or left alone.
+    ended: list[Municipality] = field(default_factory=list)
+    not_in_file: list[Municipality] = field(default_factory=list)
+    # Listed in the file but ended in the database; the import leaves valid_until alone.
+    listed_but_ended: list[Municipality] = field(default_factory=list)
+    populations: list[PopulationChange] = field(default_factory=list)
+    populations_unchanged: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.updated or self.ended or self.populations)
+
+
+@transaction.atomic
+def import_municipalities(
+    *,
+    rows: Iterable[MunicipalityRow],
+    actor=None,
+    end_missing: bool = False,
+    today: date | None = None,
+    source: str = "",
+) -> MunicipalityImportResult:
+    """Bring the municipalities in line with a checked CBS list (see `municipality_import`).
+
+    Creates new municipalities and updates name, province and valid_from of existing ones. A row without
+    valid_from leaves a known date alone. Population figures are stored per year. Active municipalities that
+    the list lacks get valid_until = today when `end_missing` is set; otherwise they are only reported.
+    Nothing is ever deleted. Records one audit event; `actor` is None when the system imports.
+    """
+    rows = list(rows)
+    codes = [row.cbs_code for row in rows]
+    if not rows:
+        raise ValueError("an import needs at least one municipality")
+    if len(set(codes)) != len(codes):
+        raise ValueError("the rows list a CBS code more than once")
+    today = today or timezone.localdate()
+    result = MunicipalityImportResult()
+    existing = {m.cbs_code: m for m in Municipality.objects.select_for_update()}
+    populations = {
+        (p.municipality_id, p.year): p
+        for p in MunicipalityPopulation.objects.filter(municipality__cbs_code__in=codes)
+    }
+
+    for row in rows:
+        municipality = existing.get(row.cbs_code)
+        if municipality is None:
+            municipality = Municipality.objects.create(
+                cbs_code=row.cbs_code, name=row.name, province=row.province, valid_from=row.valid_from
+            )
+            result.created.append(municipality)
+        else:
+            wanted = {"name": row.name, "province": row.province}
+            if row.valid_from is not None:
+                wanted["valid_from"] = row.valid_from
+            changes = {
+                name: (getattr(municipality, name), value)
+                for name, value in wanted.items()
+                if getattr(municipality, name) != value
+            }
+            if changes:
+                for name, (_before, after) in changes.items():
+                    setattr(municipality, name, after)
+                municipality.save(update_fields=list(changes))
+                result.updated.append(MunicipalityChange(municipality, changes))
+            else:
+                result.unchanged.append(municipality)
+            if municipality.valid_until is not None:
+                result.listed_but_ended.append(municipality)
+
+        if row.inhabitants is not None and row.inhabitants_year is not None:
+            figure = populations.get((municipality.pk, row.inhabitants_year))
+            if figure is None:
+                MunicipalityPopulation.objects.create(
+                    municipality=municipality, year=row.inhabitants_year, inhabitants=row.inhabitants
+                )
+                result.populations.append(
+                    PopulationChange(municipality, row.inhabitants_year, None, row.inhabitants)
+                )
+            elif figure.inhabitants != row.inhabitants:
+                result.populations.append(
+                    PopulationChange(municipality, row.inhabitants_year, figure.inhabitants, row.inhabitants)
+                )
+                figure.inhabitants = row.inhabitants
+                figure.save(update_fields=["inhabitants"])
+            else:
+                result.populations_unchanged += 1
+
+    listed = set(codes)
+    for municipality in sorted(existing.values(), key=lambda m: m.cbs_code):
+        if municipality.cbs_code in listed or municipality.valid_until is not None:
+            continue
+        if end_missing:
+            municipality.valid_until = today
+            municipality.save(update_fields=["valid_until"])
+            result.ended.append(municipality)
+        else:
+            result.not_in_file.append(municipality)
+
+    audit.record(
+        actor=actor,
+        action="organisations.municipalities.imported",
+        detail={
+            "source": source,
+            "created": [m.cbs_code for m in result.created],
+            "updated": {c.municipality.cbs_code: sorted(c.changes) for c in result.updated},
+            "unchanged": len(result.unchanged),
+            "ended": [m.cbs_code for m in result.ended],
+            "not_in_file": [m.cbs_code for m in result.not_in_file],
+            "populations_changed": len(result.populations),
+            "end_missing": end_missing,
+        },
+    )
+    return result

@@ -2,11 +2,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
-from ido.locations.selectors import locations_visible_to, with_opening_hours
+from ido.locations.selectors import locations_visible_to, with_opening_hours, with_opening_status
 from ido.organisations import selectors, services
 from ido.organisations.forms import MemberForm, OrganisationEditForm, OrganisationForm
 from ido.organisations.roles import OrganisationKind
@@ -68,13 +67,17 @@ def organisation_edit(request, pk: int):
     form = OrganisationEditForm(data=request.POST or None, initial=initial, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organisation(actor=request.membership, organisation=organisation, **form.cleaned_data)
+            services.update_organisation(
+                actor=request.membership, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("organisations:detail", pk=organisation.pk)
-    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
+    return render(
+        request, "organisations/organisation_form.html", {"form": form, "organisation": organisation}
+    )
 
 
 @permission_required("members.view")
@@ -109,12 +112,14 @@ def member_add(request):
     return render(request, "organisations/member_form.html", {"form": form})
 
 
-@require_POST
 @permission_required("members.manage")
 def member_end(request, pk: int):
+    """GET asks to confirm; POST ends the membership."""
     membership = get_object_or_404(
         selectors.memberships_visible_to(request.membership).filter(ended_at__isnull=True), pk=pk
     )
+    if request.method != "POST":
+        return render(request, "organisations/member_end.html", {"m": membership})
     try:
         services.end_membership(actor=request.membership, membership=membership)
     except ValidationError as error:
@@ -141,15 +146,18 @@ def municipality_list(request):
 
 @permission_required("municipalities.view")
 def municipality_detail(request, cbs_code: str):
-    municipality = get_object_or_404(selectors.municipalities_visible_to(request.membership), cbs_code=cbs_code)
+    municipality = get_object_or_404(
+        selectors.municipalities_visible_to(request.membership), cbs_code=cbs_code
+    )
     locations = with_opening_hours(locations_visible_to(request.membership).filter(municipality=municipality))
+    rows = with_opening_status(locations)
     return render(
         request,
         "organisations/municipality_detail.html",
         {
             "municipality": municipality,
             "libraries": municipality.libraries.order_by("name"),
-            "locations": locations,
+            "rows": rows,
             "populations": municipality.populations.order_by("-year"),
         },
     )

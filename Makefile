@@ -1,0 +1,54 @@
+# The two commands: `make run` (demo on SQLite) and `make test` (the whole suite).
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+UV := $(shell bin/ensure-uv)
+
+.PHONY: install run test system-test-deps lint check-migrations check-catalogue check-openapi messages vendor-static ci
+
+install:
+	$(UV) sync --frozen --quiet
+
+run: install
+	DEBUG=true IDO_ENFORCE_2FA=$${IDO_ENFORCE_2FA:-false} $(UV) run ido migrate --no-input
+	DEBUG=true IDO_ENFORCE_2FA=$${IDO_ENFORCE_2FA:-false} $(UV) run ido demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C stops)"
+	DEBUG=true IDO_ENFORCE_2FA=$${IDO_ENFORCE_2FA:-false} $(UV) run ido runserver $(HOST):$(PORT)
+
+# Debian's chromium (the browser tests drive it; never a downloaded browser), gettext, Node.js for axe-core.
+system-test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --silent
+
+test: install system-test-deps
+	$(UV) run pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+check-migrations: install
+	DJANGO_SETTINGS_MODULE=ido.conf.testing $(UV) run ido makemigrations --check --dry-run
+
+check-catalogue: install system-test-deps
+	bin/check-catalogue
+
+check-openapi: install
+	bin/check-openapi
+
+# Update the Dutch catalogue after changing texts; then translate the new entries and run it again.
+messages: install
+	cd src/ido && DJANGO_SETTINGS_MODULE=ido.conf.testing $(UV) run ido makemessages -l nl --no-location --no-obsolete
+	cd src/ido && DJANGO_SETTINGS_MODULE=ido.conf.testing $(UV) run ido compilemessages -l nl
+
+vendor-static:
+	bin/vendor-static

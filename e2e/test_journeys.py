@@ -1,0 +1,103 @@
+"""Journeys through the real app in Debian's Chromium, with axe-core on every page."""
+
+import base64
+import re
+
+import pytest
+from django_otp.oath import totp
+from tests.factories import TEST_PASSWORD, LibraryFactory, MunicipalityFactory, membership_for_role
+
+from ido.organisations.roles import Role
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def code_for(secret_text: str) -> str:
+    secret = secret_text.replace(" ", "").upper()
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key):06d}"
+
+
+def test_coordinator_enrols_totp_adds_a_location_with_hours_and_sees_it_listed(checked_page):
+    municipality = MunicipalityFactory(cbs_code="GM0344", name="Utrecht")
+    library = LibraryFactory(name="Bibliotheek Utrecht", served_municipalities=[municipality])
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=library)
+    page = checked_page.page
+
+    checked_page.goto("/accounts/login/")
+    page.fill("input[name=username]", coordinator.user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/2fa/setup/"))
+    checked_page.check()
+
+    secret = page.locator("#totp-secret").inner_text()
+    page.fill("input[name=token]", code_for(secret))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/2fa/backup-codes/"))
+    checked_page.check()
+    assert page.locator(".ido-codes li").count() == 10
+
+    checked_page.goto("/app/")
+    assert "/app/home/coordinator/" in page.url
+
+    checked_page.goto("/app/locations/new/")
+    page.fill("input[name=name]", "IDO Bibliotheek Neude")
+    page.select_option("select[name=municipality]", label="Utrecht")
+    page.fill("input[name=street]", "Neude")
+    page.fill("input[name=house_number]", "11")
+    page.fill("input[name=postcode]", "3512ae")
+    page.fill("input[name=city]", "Utrecht")
+    page.check("input[name=step_free]")
+    page.check("input[name=languages][value=ar]")
+    page.locator("#main form.ido-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/app/locations/\d+/hours/"))
+    checked_page.check()
+
+    page.select_option("select[name=hours-0-weekday]", "1")
+    page.fill("input[name=hours-0-opens]", "10:00")
+    page.fill("input[name=hours-0-closes]", "12:30")
+    page.select_option("select[name=hours-1-weekday]", "1")
+    page.fill("input[name=hours-1-opens]", "12:00")
+    page.fill("input[name=hours-1-closes]", "17:00")
+    page.locator("#main form.ido-form button[type=submit]").click()
+    # Overlapping blocks are refused with a message; nothing is saved.
+    page.wait_for_selector(".utrecht-alert--error")
+    checked_page.check()
+
+    page.fill("input[name=hours-1-opens]", "13:30")
+    page.locator("#main form.ido-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/app/locations/\d+/$"))
+    checked_page.check()
+    assert "3512 AE" in page.content()
+
+    checked_page.goto("/app/locations/")
+    assert page.get_by_role("link", name="IDO Bibliotheek Neude").count() == 1
+
+
+def test_visitor_switches_the_language_by_keyboard_and_it_sticks(checked_page):
+    page = checked_page.page
+    checked_page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "nl"
+
+    page.locator("#language-select").focus()
+    page.keyboard.press("End")  # the last language (English)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    checked_page.check()
+    assert page.locator("h1").count() == 1
+
+    checked_page.goto("/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("E-mail address").count() == 1
+
+
+def test_skip_link_is_the_first_thing_the_keyboard_reaches(checked_page):
+    page = checked_page.page
+    checked_page.goto("/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == "#main"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"

@@ -1,0 +1,327 @@
+"""`ido demo`: a believable region to try the platform with. Safe to run again: it reuses what exists."""
+
+import secrets
+from io import StringIO
+from datetime import time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import BaseCommand, call_command
+from django.db import transaction
+from django.utils import timezone
+
+from ido.locations import services as location_services
+from ido.locations.models import LocationStatus, Staffing
+from ido.organisations import services as organisation_services
+from ido.organisations.models import Membership, Municipality, Organisation
+from ido.organisations.roles import OrganisationKind, Role
+
+User = get_user_model()
+
+NATIONAL_BODY = "Landelijk beheer IDO"
+PASSWORD_FILE = "demo-password.txt"
+
+DEMO_USERS = [
+    ("desk@demo.test", "Daan de Vries", "Bibliotheek Utrecht", Role.DESK, False),
+    ("desk@demo.test", "Daan de Vries", "Bibliotheek Eemland", Role.DESK, True),
+    ("coordinator@demo.test", "Carla Jansen", "Bibliotheek Utrecht", Role.COORDINATOR, False),
+    ("partner@demo.test", "Priya Bakker", "Buurtteams Utrecht", Role.PARTNER_STAFF, False),
+    ("municipality@demo.test", "Mohamed El Amrani", "Gemeente Utrecht", Role.MUNICIPAL_OFFICER, False),
+]
+
+LIBRARIES = {
+    "Bibliotheek Utrecht": ["GM0344"],
+    "Bibliotheek Eemland": ["GM0307", "GM0327"],
+}
+
+PARTNERS = [
+    ("Belastingdienst", True),
+    ("UWV", True),
+    ("SVB", True),
+    ("DUO", True),
+    ("CJIB", True),
+    ("Buurtteams Utrecht", False),
+    ("Schuldhulpverlening Amersfoort", False),
+    ("Humanitas Eemland", False),
+]
+
+WEEKDAY_HOURS = {
+    "short": {1: [(10, 0, 12, 30)], 3: [(13, 30, 16, 30)], 5: [(10, 0, 12, 0)]},
+    "long": {
+        0: [(13, 0, 17, 0)],
+        1: [(10, 0, 12, 30), (13, 30, 17, 0)],
+        3: [(10, 0, 17, 0)],
+        4: [(10, 0, 12, 0)],
+    },
+    "centre": {2: [(9, 30, 12, 0)]},
+}
+
+LOCATIONS = [
+    # library, municipality, name, street, number, postcode, city, lat, lon, in library, venue, hours, status
+    (
+        "Bibliotheek Utrecht",
+        "GM0344",
+        "IDO Bibliotheek Neude",
+        "Neude",
+        "11",
+        "3512 AE",
+        "Utrecht",
+        "52.092700",
+        "5.119200",
+        True,
+        "",
+        "long",
+        LocationStatus.OPEN,
+    ),
+    (
+        "Bibliotheek Utrecht",
+        "GM0344",
+        "IDO Bibliotheek Overvecht",
+        "Zamenhofdreef",
+        "7",
+        "3562 JW",
+        "Utrecht",
+        "52.113800",
+        "5.111300",
+        True,
+        "",
+        "short",
+        LocationStatus.OPEN,
+    ),
+    (
+        "Bibliotheek Utrecht",
+        "GM0344",
+        "IDO Buurtcentrum De Leeuw",
+        "Leeuwstraat",
+        "1",
+        "3523 AA",
+        "Utrecht",
+        "52.071500",
+        "5.124700",
+        False,
+        "Buurtcentrum De Leeuw",
+        "centre",
+        LocationStatus.OPEN,
+    ),
+    (
+        "Bibliotheek Utrecht",
+        "GM0344",
+        "IDO Bibliotheek Kanaleneiland",
+        "Marshallaan",
+        "9",
+        "3527 TJ",
+        "Utrecht",
+        "52.068800",
+        "5.100900",
+        True,
+        "",
+        "short",
+        LocationStatus.PLANNED,
+    ),
+    (
+        "Bibliotheek Eemland",
+        "GM0307",
+        "IDO Bibliotheek Eemhuis",
+        "Coninckstraat",
+        "60",
+        "3811 WK",
+        "Amersfoort",
+        "52.157300",
+        "5.386800",
+        True,
+        "",
+        "long",
+        LocationStatus.OPEN,
+    ),
+    (
+        "Bibliotheek Eemland",
+        "GM0307",
+        "IDO Bibliotheek Vathorst",
+        "Bombaystraat",
+        "2",
+        "3825 EA",
+        "Amersfoort",
+        "52.197100",
+        "5.428800",
+        True,
+        "",
+        "short",
+        LocationStatus.OPEN,
+    ),
+    (
+        "Bibliotheek Eemland",
+        "GM0327",
+        "IDO Bibliotheek Leusden",
+        "Hamersveldseweg",
+        "55",
+        "3833 GM",
+        "Leusden",
+        "52.132700",
+        "5.430700",
+        True,
+        "",
+        "short",
+        LocationStatus.OPEN,
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load a demo region (municipalities, libraries, locations, partners, users); print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, **options):
+        if not Municipality.objects.exists():
+            call_command("import_municipalities", stdout=StringIO())
+            self.stdout.write(f"Imported {Municipality.objects.count()} municipalities.")
+        password, generated = self._password()
+        created = self._build_region()
+        self._set_passwords(password)
+        if created:
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        else:
+            self.stdout.write("Demo data was already there; reused it.")
+        if not options["quiet_logins"]:
+            self._print_logins(password, generated)
+
+    def _password(self) -> tuple[str, bool]:
+        if settings.IDO_DEMO_PASSWORD:
+            return settings.IDO_DEMO_PASSWORD, False
+        path = Path(settings.DATA_DIR) / PASSWORD_FILE
+        if path.exists():
+            return path.read_text().strip(), False
+        password = "demo-" + secrets.token_urlsafe(9)
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+        return password, True
+
+    @transaction.atomic
+    def _build_region(self) -> bool:
+        if Organisation.objects.filter(kind=OrganisationKind.NATIONAL, name=NATIONAL_BODY).exists():
+            return False
+        # Bootstrap: the first national administrator cannot be added by a service, as nobody may yet.
+        national = Organisation.objects.create(kind=OrganisationKind.NATIONAL, name=NATIONAL_BODY)
+        admin_user = User.objects.create_user(email="national@demo.test", name="Noor Visser")
+        admin = Membership.objects.create(user=admin_user, organisation=national, role=Role.NATIONAL_ADMIN)
+
+        municipalities = {
+            m.cbs_code: m
+            for m in Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307", "GM0327", "GM0356"])
+        }
+        organisations: dict[str, Organisation] = {}
+        for name, codes in LIBRARIES.items():
+            organisations[name] = organisation_services.create_organisation(
+                actor=admin,
+                kind=OrganisationKind.LIBRARY,
+                name=name,
+                served_municipalities=[municipalities[code] for code in codes],
+                email=f"ido@{name.split()[-1].lower()}.bibliotheek.example",
+            )
+        for code in ["GM0344", "GM0307", "GM0356"]:
+            municipality = municipalities[code]
+            organisations[f"Gemeente {municipality.name}"] = organisation_services.create_organisation(
+                actor=admin,
+                kind=OrganisationKind.MUNICIPALITY,
+                name=f"Gemeente {municipality.name}",
+                municipality=municipality,
+            )
+        for name, national_partner in PARTNERS:
+            organisations[name] = organisation_services.create_organisation(
+                actor=admin, kind=OrganisationKind.PARTNER, name=name, is_national_partner=national_partner
+            )
+        for email, name, organisation, role, volunteer in DEMO_USERS:
+            organisation_services.add_member(
+                actor=admin,
+                organisation=organisations[organisation],
+                email=email,
+                name=name,
+                role=role,
+                is_volunteer=volunteer,
+                send_invitation=False,
+            )
+        self._build_locations(admin, organisations, municipalities)
+        return True
+
+    def _build_locations(self, admin, organisations, municipalities) -> None:
+        today = timezone.localdate()
+        for (
+            library,
+            code,
+            name,
+            street,
+            number,
+            postcode,
+            city,
+            lat,
+            lon,
+            in_library,
+            venue,
+            hours,
+            status,
+        ) in LOCATIONS:
+            location = location_services.create_location(
+                actor=admin,
+                library=organisations[library],
+                municipality=municipalities[code],
+                name=name,
+                street=street,
+                house_number=number,
+                postcode=postcode,
+                city=city,
+                latitude=Decimal(lat),
+                longitude=Decimal(lon),
+                in_library=in_library,
+                venue=venue,
+                step_free=True,
+                hearing_loop=in_library,
+                accessible_toilet=in_library,
+                quiet_room=hours == "long",
+                languages=["nl", "en", "ar", "tr"] if hours == "long" else ["nl", "en"],
+                staffing=Staffing.MIXED if in_library else Staffing.VOLUNTEERS,
+                status=status,
+            )
+            blocks = [
+                location_services.HoursBlock(weekday, time(h1, m1), time(h2, m2))
+                for weekday, day_blocks in WEEKDAY_HOURS[hours].items()
+                for h1, m1, h2, m2 in day_blocks
+            ]
+            location_services.set_opening_hours(actor=admin, location=location, blocks=blocks)
+            if hours == "long":
+                location_services.add_opening_exception(
+                    actor=admin,
+                    location=location,
+                    day=today + timedelta(days=14),
+                    is_closed=True,
+                    reason="Studiedag medewerkers",
+                )
+
+    def _set_passwords(self, password: str) -> None:
+        users = list(User.objects.filter(email__endswith="@demo.test").order_by("email"))
+        # Checking one hash is enough to know whether the password changed; hashing is slow on purpose.
+        if users and users[0].check_password(password):
+            return
+        for user in users:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+
+    def _print_logins(self, password: str, generated: bool) -> None:
+        self.stdout.write("")
+        self.stdout.write("Demo logins (e-mail / password):")
+        for email, role in [
+            ("desk@demo.test", "desk staff (two libraries: choose one after login)"),
+            ("coordinator@demo.test", "library coordinator"),
+            ("partner@demo.test", "partner staff"),
+            ("municipality@demo.test", "municipal officer"),
+            ("national@demo.test", "national administrator"),
+        ]:
+            self.stdout.write(f"  {email:<26} {password}   {role}")
+        if generated:
+            self.stdout.write(
+                f"The password was generated and saved in {Path(settings.DATA_DIR) / PASSWORD_FILE}; "
+                "set IDO_DEMO_PASSWORD to choose your own."
+            )
+        self.stdout.write("")

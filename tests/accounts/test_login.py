@@ -1,0 +1,159 @@
+"""Logging in: password, then a TOTP second factor; backup codes; lock-out after wrong passwords."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ido.organisations.roles import Role
+from tests.factories import TEST_PASSWORD, UserFactory, membership_for_role
+
+pytestmark = pytest.mark.django_db
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def log_in_with_password(client, email, password=TEST_PASSWORD):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password})
+
+
+def test_first_login_enrols_totp_and_shows_backup_codes(client):
+    membership = membership_for_role(Role.COORDINATOR)
+    response = log_in_with_password(client, membership.user.email)
+    assert response.status_code == 302
+
+    # Enforced 2FA: every page sends the user to enrolment until they have a device.
+    response = client.get(reverse("dashboard:coordinator"))
+    assert response.url == reverse("accounts:setup")
+    page = client.get(reverse("accounts:setup"))
+    assert page.status_code == 200
+    assert "<svg" in page.content.decode()
+
+    device = TOTPDevice.objects.get(user=membership.user, confirmed=False)
+    response = client.post(reverse("accounts:setup"), {"token": current_code(device)})
+    assert response.url == reverse("accounts:backup_codes")
+    codes_page = client.get(response.url).content.decode()
+    codes = list(StaticToken.objects.filter(device__user=membership.user).values_list("token", flat=True))
+    assert len(codes) == 10
+    assert all(code in codes_page for code in codes)
+    # Shown once only.
+    assert codes[0] not in client.get(reverse("accounts:backup_codes")).content.decode()
+
+    assert client.get(reverse("home")).url == reverse("dashboard:coordinator")
+    assert client.get(reverse("dashboard:coordinator")).status_code == 200
+
+
+def test_wrong_first_code_keeps_the_device_unconfirmed(client):
+    membership = membership_for_role(Role.COORDINATOR)
+    log_in_with_password(client, membership.user.email)
+    client.get(reverse("accounts:setup"))
+    device = TOTPDevice.objects.get(user=membership.user)
+    wrong = "000000" if current_code(device) != "000000" else "111111"
+    response = client.post(reverse("accounts:setup"), {"token": wrong})
+    assert response.status_code == 200
+    assert response.context["form"].errors["token"]
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert client.get(reverse("dashboard:coordinator")).url == reverse("accounts:setup")
+
+
+def test_second_login_asks_for_the_code_and_accepts_a_backup_code_once(client):
+    membership = membership_for_role(Role.DESK)
+    user = membership.user
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    from ido.accounts.services import regenerate_backup_codes
+
+    codes = regenerate_backup_codes(user=user)
+
+    log_in_with_password(client, user.email)
+    assert client.get(reverse("dashboard:desk")).url == reverse("accounts:verify")
+    response = client.post(reverse("accounts:verify"), {"token": codes[0]})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard:desk")).status_code == 200
+
+    client.post(reverse("accounts:logout"))
+    log_in_with_password(client, user.email)
+    response = client.post(reverse("accounts:verify"), {"token": codes[0]})
+    assert response.status_code == 200, "a used backup code must not work twice"
+    assert client.get(reverse("dashboard:desk")).status_code == 302
+
+
+def test_totp_code_from_the_app_completes_login(client):
+    membership = membership_for_role(Role.DESK)
+    device = TOTPDevice.objects.create(user=membership.user, name="app", confirmed=True)
+    log_in_with_password(client, membership.user.email)
+    response = client.post(reverse("accounts:verify"), {"token": current_code(device)})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard:desk")).status_code == 200
+
+
+def test_without_enforcement_a_user_without_device_goes_straight_in(client, settings):
+    settings.IDO_ENFORCE_2FA = False
+    membership = membership_for_role(Role.DESK)
+    log_in_with_password(client, membership.user.email)
+    assert client.get(reverse("dashboard:desk")).status_code == 200
+
+
+def test_wrong_password_shows_a_clear_message_and_logs_nobody_in(client):
+    user = UserFactory()
+    response = log_in_with_password(client, user.email, "wrong-password")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert (
+        "wachtwoord" in response.content.decode().lower() or "password" in response.content.decode().lower()
+    )
+
+
+def test_repeated_wrong_passwords_lock_the_account(client, settings):
+    user = UserFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in_with_password(client, user.email, "wrong-password")
+    response = log_in_with_password(client, user.email, TEST_PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    body = response.content.decode()
+    assert "<h1" in body
+
+
+def test_lock_out_is_per_account(client, settings):
+    locked, other = UserFactory(), UserFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in_with_password(client, locked.email, "wrong-password")
+    response = log_in_with_password(client, other.email)
+    assert response.status_code == 302
+
+
+def test_password_reset_mail_contains_a_working_link(client):
+    user = UserFactory()
+    response = client.post(reverse("accounts:password_reset"), {"email": user.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
+    response = client.post(
+        form_url, {"new_password1": "a-new-long-password-7", "new_password2": "a-new-long-password-7"}
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-new-long-password-7")
+
+
+def test_user_with_two_memberships_chooses_which_one_to_act_for(client, settings):
+    settings.IDO_ENFORCE_2FA = False
+    desk = membership_for_role(Role.DESK)
+    coordinator = membership_for_role(Role.COORDINATOR, user=desk.user)
+    log_in_with_password(client, desk.user.email)
+    assert client.get(reverse("home")).url == reverse("accounts:choose_organisation")
+    client.post(reverse("accounts:choose_organisation"), {"membership": coordinator.pk})
+    assert client.get(reverse("home")).url == reverse("dashboard:coordinator")
+    client.post(reverse("accounts:choose_organisation"), {"membership": desk.pk})
+    assert client.get(reverse("home")).url == reverse("dashboard:desk")
+    assert client.get(reverse("dashboard:coordinator")).status_code == 403

@@ -1,0 +1,238 @@
+"""Every URL of the app × every role: who may open it, and that another organisation's object is a 404.
+
+The test walks the URL configuration itself, so a new URL without a row here fails the suite until its
+expected access is written down.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from ido.locations.models import OpeningException
+from ido.organisations.roles import Role
+from tests.conftest import login_verified
+from tests.factories import (
+    LibraryFactory,
+    LocationFactory,
+    MembershipFactory,
+    MunicipalityFactory,
+    MunicipalityOrganisationFactory,
+    NationalBodyFactory,
+    OrganisationFactory,
+)
+
+ANON = "anonymous"
+DESK, COORD, PARTNER, MUNI, NATIONAL = (
+    Role.DESK.value,
+    Role.COORDINATOR.value,
+    Role.PARTNER_STAFF.value,
+    Role.MUNICIPAL_OFFICER.value,
+    Role.NATIONAL_ADMIN.value,
+)
+ROLES = [ANON, DESK, COORD, PARTNER, MUNI, NATIONAL]
+
+
+def all_url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from all_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+@dataclass
+class World:
+    """Two libraries; the roles belong to library A's side of the region, library B is "someone else"."""
+
+    municipality = None
+    library_a = None
+    library_b = None
+    location_a = None
+    location_b = None
+    exception_a = None
+    exception_b = None
+    members: dict = field(default_factory=dict)
+    other_membership = None
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.municipality = MunicipalityFactory(cbs_code="GM0344", name="Utrecht")
+    w.library_a = LibraryFactory(name="Bibliotheek A", served_municipalities=[w.municipality])
+    w.library_b = LibraryFactory(name="Bibliotheek B")
+    w.location_a = LocationFactory(library=w.library_a, municipality=w.municipality)
+    w.location_b = LocationFactory(library=w.library_b)
+    day = timezone.localdate() + timedelta(days=3)
+    w.exception_a = OpeningException.objects.create(location=w.location_a, date=day, is_closed=True)
+    w.exception_b = OpeningException.objects.create(location=w.location_b, date=day, is_closed=True)
+    organisations = {
+        DESK: w.library_a,
+        COORD: w.library_a,
+        PARTNER: OrganisationFactory(name="Partner"),
+        MUNI: MunicipalityOrganisationFactory(municipality=w.municipality),
+        NATIONAL: NationalBodyFactory(),
+    }
+    w.members = {role: MembershipFactory(role=role, organisation=org) for role, org in organisations.items()}
+    w.other_membership = MembershipFactory(role=DESK, organisation=w.library_b)
+    return w
+
+
+def allowed(*roles, status=200, others=403, anon=302):
+    """Expected GET status per role: `status` for the listed roles, `others` for the rest."""
+    return {role: (anon if role == ANON else status if role in roles else others) for role in ROLES}
+
+
+def everyone(status, anon=None):
+    return {role: (anon if role == ANON and anon is not None else status) for role in ROLES}
+
+
+@dataclass
+class Row:
+    expect: dict
+    kwargs: object = None  # function(world) -> kwargs for the own object
+    foreign: object = None  # function(world) -> kwargs for another organisation's object
+    method: str = "get"
+
+
+# name -> Row. "foreign": the same URL with another organisation's object must answer 404 for every role that
+# may open its own object, except roles that see everything (national administrator).
+MATRIX = {
+    "health": Row(everyone(200)),
+    "set_language": Row(everyone(302), method="post"),
+    "public:index": Row(everyone(200)),
+    "home": Row({ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 302, NATIONAL: 302}),
+    "accounts:login": Row(everyone(302, anon=200)),
+    "accounts:logout": Row(everyone(302), method="post"),
+    "accounts:verify": Row(everyone(302)),
+    "accounts:setup": Row(everyone(200, anon=302)),
+    "accounts:backup_codes": Row(everyone(200, anon=302)),
+    "accounts:choose_organisation": Row(everyone(200, anon=302)),
+    "accounts:account": Row(everyone(200, anon=302)),
+    "accounts:password_change": Row(everyone(200, anon=302)),
+    "accounts:password_reset": Row(everyone(200)),
+    "accounts:password_reset_done": Row(everyone(200)),
+    "accounts:password_reset_confirm": Row(
+        everyone(200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}
+    ),
+    "accounts:password_reset_complete": Row(everyone(200)),
+    "core:audit": Row(allowed(COORD, NATIONAL)),
+    "dashboard:desk": Row(allowed(DESK)),
+    "dashboard:coordinator": Row(allowed(COORD)),
+    "dashboard:partner": Row(allowed(PARTNER)),
+    "dashboard:municipality": Row(allowed(MUNI)),
+    "dashboard:national": Row(allowed(NATIONAL)),
+    "organisations:list": Row(allowed(NATIONAL)),
+    "organisations:create": Row(allowed(NATIONAL)),
+    "organisations:detail": Row(allowed(NATIONAL), kwargs=lambda w: {"pk": w.library_a.pk}),
+    "organisations:edit": Row(allowed(NATIONAL), kwargs=lambda w: {"pk": w.library_a.pk}),
+    "organisations:members": Row(allowed(COORD, NATIONAL)),
+    "organisations:member_add": Row(allowed(COORD, NATIONAL)),
+    "organisations:member_end": Row(
+        allowed(COORD, NATIONAL),
+        kwargs=lambda w: {"pk": w.members[DESK].pk},
+        foreign=lambda w: {"pk": w.other_membership.pk},
+    ),
+    "organisations:municipalities": Row(allowed(MUNI, NATIONAL)),
+    "organisations:municipality": Row(allowed(MUNI, NATIONAL), kwargs=lambda w: {"cbs_code": "GM0344"}),
+    "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
+    "locations:create": Row(allowed(COORD, NATIONAL)),
+    "locations:detail": Row(
+        allowed(DESK, COORD, MUNI, NATIONAL),
+        kwargs=lambda w: {"pk": w.location_a.pk},
+        foreign=lambda w: {"pk": w.location_b.pk},
+    ),
+    "locations:edit": Row(
+        allowed(COORD, NATIONAL),
+        kwargs=lambda w: {"pk": w.location_a.pk},
+        foreign=lambda w: {"pk": w.location_b.pk},
+    ),
+    "locations:hours": Row(
+        allowed(COORD, NATIONAL),
+        kwargs=lambda w: {"pk": w.location_a.pk},
+        foreign=lambda w: {"pk": w.location_b.pk},
+    ),
+    "locations:exceptions": Row(
+        allowed(COORD, NATIONAL),
+        kwargs=lambda w: {"pk": w.location_a.pk},
+        foreign=lambda w: {"pk": w.location_b.pk},
+    ),
+    "locations:exception_remove": Row(
+        allowed(COORD, NATIONAL, status=302),
+        kwargs=lambda w: {"pk": w.location_a.pk, "exception_pk": w.exception_a.pk},
+        foreign=lambda w: {"pk": w.location_b.pk, "exception_pk": w.exception_b.pk},
+        method="post",
+    ),
+    # The API answers only to tokens (tests/api): a logged-in session gets 401, the schema is public.
+    "api:schema": Row(everyone(200)),
+    "api:municipality-list": Row(everyone(401)),
+    "api:municipality-detail": Row(everyone(401), kwargs=lambda w: {"cbs_code": "GM0344"}),
+    "api:organisation": Row(everyone(401)),
+    "api:location-list": Row(everyone(401)),
+    "api:location-detail": Row(everyone(401), kwargs=lambda w: {"id": w.location_a.pk}),
+    # Tokens belong to the organisation acted for: library A's token is another organisation's for national.
+    "api_tokens:list": Row(allowed(COORD, NATIONAL)),
+    "api_tokens:create": Row(allowed(COORD, NATIONAL)),
+    "api_tokens:revoke": Row(
+        {**allowed(COORD), NATIONAL: 404},
+        kwargs=lambda w: {"pk": _api_token(w.library_a).pk},
+        foreign=lambda w: {"pk": _api_token(w.library_b).pk},
+    ),
+}
+
+
+def _api_token(organisation):
+    from tests.api.conftest import issue_token
+
+    return issue_token(organisation)[0]
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    missing = sorted(set(all_url_names()) - set(MATRIX))
+    assert not missing, f"Add these URLs to the permission matrix: {missing}"
+    stale = sorted(set(MATRIX) - set(all_url_names()))
+    assert not stale, f"These rows name URLs that no longer exist: {stale}"
+
+
+def _request(client, row, url):
+    return client.post(url) if row.method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_matrix_says(client, world, role):
+    if role != ANON:
+        login_verified(client, world.members[role].user)
+    failures = []
+    for name, row in MATRIX.items():
+        url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+        response = _request(client, row, url)
+        if response.status_code != row.expect[role]:
+            failures.append(
+                f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {row.expect[role]}"
+            )
+        if role != ANON and name in ("accounts:logout",):
+            login_verified(client, world.members[role].user)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", [DESK, COORD, MUNI, NATIONAL])
+def test_another_organisations_object_is_not_found(client, world, role):
+    login_verified(client, world.members[role].user)
+    sees_everything = world.members[role].has_perm("locations.view_all")
+    failures = []
+    for name, row in MATRIX.items():
+        if row.foreign is None or row.expect[role] not in (200, 302):
+            continue
+        url = reverse(name, kwargs=row.foreign(world))
+        response = _request(client, row, url)
+        expected = row.expect[role] if sees_everything else 404
+        if response.status_code != expected:
+            failures.append(
+                f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {expected}"
+            )
+    assert not failures, "\n".join(failures)

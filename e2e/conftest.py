@@ -75,21 +75,31 @@ class CheckedPage:
         self.page = page
         self.base_url = base_url
         self.visited: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("console", self._on_console)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
 
     def goto(self, path: str):
         self.page.goto(self.base_url + path)
         self.check()
 
     def check(self):
+        """axe-core finds nothing, and the browser logged no error (a CSP violation, a missing file)."""
         self.page.wait_for_load_state("load")
         check_accessibility(self.page)
+        errors, self.console_errors[:] = list(self.console_errors), []
+        assert not errors, f"browser errors on {self.page.url}: {errors}"
         self.visited.append(self.page.url)
 
 
 @pytest.fixture
 def checked_page(browser, live_server):
-    # bypass_csp lets axe-core be injected; the app's own pages still send their strict CSP.
-    context = browser.new_context(bypass_csp=True, locale="nl-NL", timezone_id="Europe/Amsterdam")
+    # The pages run under their real, strict CSP; axe-core is evaluated through the DevTools protocol,
+    # which the CSP does not govern.
+    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
     page = context.new_page()
     page.set_default_timeout(15000)
     yield CheckedPage(page, live_server.url)

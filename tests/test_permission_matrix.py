@@ -60,8 +60,7 @@ class World:
     other_membership = None
 
 
-@pytest.fixture
-def world(db):
+def build_world() -> World:
     w = World()
     w.municipality = MunicipalityFactory(cbs_code="GM0344", name="Utrecht")
     w.library_a = LibraryFactory(name="Bibliotheek A", served_municipalities=[w.municipality])
@@ -81,6 +80,11 @@ def world(db):
     w.members = {role: MembershipFactory(role=role, organisation=org) for role, org in organisations.items()}
     w.other_membership = MembershipFactory(role=DESK, organisation=w.library_b)
     return w
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
 
 
 def allowed(*roles, status=200, others=403, anon=302):

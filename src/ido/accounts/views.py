@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
@@ -66,7 +67,13 @@ def verify_view(request):
                 if device.persistent_id.startswith("otp_static"):
                     left = services.remaining_backup_codes(user=request.user)
                     messages.warning(
-                        request, _("You used a backup code. You have %(count)d left.") % {"count": left}
+                        request,
+                        ngettext(
+                            "You used a backup code. You have %(count)d left.",
+                            "You used a backup code. You have %(count)d left.",
+                            left,
+                        )
+                        % {"count": left},
                     )
                 return redirect(_safe_next(request))
         form.add_error(

@@ -207,7 +207,7 @@ def add_opening_exception(
     else:
         if opens is None or closes is None:
             raise ValidationError(
-                {"opens": _("Fill in the opening and closing time, or tick 'closed all day'.")}
+                {"opens": _("Fill in the opening and closing time, or tick “Closed all day”.")}
             )
         if closes <= opens:
             raise ValidationError({"closes": _("The closing time must be after the opening time.")})

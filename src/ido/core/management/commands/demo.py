@@ -1,9 +1,9 @@
 """`ido demo`: a believable region to try the platform with. Safe to run again: it reuses what exists."""
 
 import secrets
-from io import StringIO
 from datetime import time, timedelta
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings

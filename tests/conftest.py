@@ -6,9 +6,7 @@ from tests.factories import membership_for_role
 
 def login_verified(client, user) -> None:
     """Log a user in with a confirmed TOTP device and a verified session, as after a real 2FA login."""
-    device, _ = TOTPDevice.objects.get_or_create(
-        user=user, name="Authenticator", defaults={"confirmed": True}
-    )
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="Authenticator", defaults={"confirmed": True})
     client.force_login(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id

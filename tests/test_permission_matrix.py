@@ -121,9 +121,7 @@ MATRIX = {
     "accounts:password_change": Row(everyone(200, anon=302)),
     "accounts:password_reset": Row(everyone(200)),
     "accounts:password_reset_done": Row(everyone(200)),
-    "accounts:password_reset_confirm": Row(
-        everyone(200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}
-    ),
+    "accounts:password_reset_confirm": Row(everyone(200), kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}),
     "accounts:password_reset_complete": Row(everyone(200)),
     "core:audit": Row(allowed(COORD, NATIONAL)),
     "dashboard:desk": Row(allowed(DESK)),
@@ -216,9 +214,7 @@ def test_each_role_gets_what_the_matrix_says(client, world, role):
         url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
         response = _request(client, row, url)
         if response.status_code != row.expect[role]:
-            failures.append(
-                f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {row.expect[role]}"
-            )
+            failures.append(f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {row.expect[role]}")
         if role != ANON and name in ("accounts:logout",):
             login_verified(client, world.members[role].user)
     assert not failures, "\n".join(failures)
@@ -236,7 +232,5 @@ def test_another_organisations_object_is_not_found(client, world, role):
         response = _request(client, row, url)
         expected = row.expect[role] if sees_everything else 404
         if response.status_code != expected:
-            failures.append(
-                f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {expected}"
-            )
+            failures.append(f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {expected}")
     assert not failures, "\n".join(failures)

@@ -105,9 +105,7 @@ def test_wrong_password_shows_a_clear_message_and_logs_nobody_in(client):
     response = log_in_with_password(client, user.email, "wrong-password")
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert (
-        "wachtwoord" in response.content.decode().lower() or "password" in response.content.decode().lower()
-    )
+    assert "wachtwoord" in response.content.decode().lower() or "password" in response.content.decode().lower()
 
 
 def test_repeated_wrong_passwords_lock_the_account(client, settings):

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from ido.api import services
@@ -21,6 +22,7 @@ def english(client):
 
 def test_coordinator_creates_a_token_sees_the_key_once_and_revokes_it(client, as_role):
     coordinator = as_role(Role.COORDINATOR)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
     response = client.get(reverse("api_tokens:list"))
     assert response.status_code == 200

@@ -50,9 +50,7 @@ def every_day(*blocks: Block, **kwargs) -> Schedule:
 
 MONDAY_9_17 = Schedule(weekly={0: (b("09:00", "17:00"),)})
 WORKDAYS_9_17 = Schedule(weekly={weekday: (b("09:00", "17:00"),) for weekday in range(5)})
-TUESDAY_SPLIT = Schedule(
-    weekly={1: (b("13:30", "17:00"), b("09:00", "12:30"))}
-)  # given out of order on purpose
+TUESDAY_SPLIT = Schedule(weekly={1: (b("13:30", "17:00"), b("09:00", "12:30"))})  # given out of order on purpose
 A_TUESDAY = date(2026, 3, 10)
 
 
@@ -161,9 +159,7 @@ def test_ordinary_days_are_not_holidays(day):
 
 
 def test_holiday_lookup_can_be_replaced():
-    schedule = every_day(
-        b("09:00", "17:00"), holiday_lookup=lambda day: "Gemeentedag" if day.day == 10 else None
-    )
+    schedule = every_day(b("09:00", "17:00"), holiday_lookup=lambda day: "Gemeentedag" if day.day == 10 else None)
     assert not is_open(schedule, local(A_TUESDAY, "10:00"))
     assert is_open(schedule, local(A_TUESDAY + timedelta(days=1), "10:00"))
 
@@ -183,9 +179,7 @@ def test_exception_closes_an_ordinary_day():
     [("09:30", False), ("10:00", True), ("11:59", True), ("12:00", False), ("14:00", False), ("19:00", True)],
 )
 def test_exception_replaces_the_weekly_hours(at, expected):
-    schedule = Schedule(
-        weekly=TUESDAY_SPLIT.weekly, exceptions={A_TUESDAY: (b("18:30", "20:00"), b("10:00", "12:00"))}
-    )
+    schedule = Schedule(weekly=TUESDAY_SPLIT.weekly, exceptions={A_TUESDAY: (b("18:30", "20:00"), b("10:00", "12:00"))})
     assert blocks_on(schedule, A_TUESDAY) == (b("10:00", "12:00"), b("18:30", "20:00"))
     assert is_open(schedule, local(A_TUESDAY, at)) is expected
 
@@ -239,9 +233,7 @@ def test_next_opening(schedule, after, expected_start):
 
 def test_next_opening_over_a_holiday_when_holidays_are_not_closed():
     schedule = Schedule(weekly=WORKDAYS_9_17.weekly, closed_on_public_holidays=False)
-    assert next_opening(schedule, local(date(2026, 4, 26), "12:00")).start == local(
-        date(2026, 4, 27), "09:00"
-    )
+    assert next_opening(schedule, local(date(2026, 4, 26), "12:00")).start == local(date(2026, 4, 27), "09:00")
 
 
 def test_next_opening_in_the_weeks_of_the_clock_changes_in_utc():

@@ -123,9 +123,7 @@ def test_weekly_hours_replace_the_old_ones_and_make_the_location_open(coordinato
             services.HoursBlock(1, time(13, 30), time(17)),
         ],
     )
-    services.set_opening_hours(
-        actor=coordinator, location=location, blocks=[services.HoursBlock(2, time(9), time(12))]
-    )
+    services.set_opening_hours(actor=coordinator, location=location, blocks=[services.HoursBlock(2, time(9), time(12))])
     assert list(location.opening_hours.values_list("weekday", flat=True)) == [2]
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -145,9 +143,7 @@ def test_weekly_hours_replace_the_old_ones_and_make_the_location_open(coordinato
 def test_bad_opening_hours_are_refused_and_the_old_hours_stay(coordinator, blocks, message, settings):
     settings.LANGUAGE_CODE = "en"
     location = LocationFactory(library=coordinator.organisation)
-    services.set_opening_hours(
-        actor=coordinator, location=location, blocks=[services.HoursBlock(4, time(9), time(12))]
-    )
+    services.set_opening_hours(actor=coordinator, location=location, blocks=[services.HoursBlock(4, time(9), time(12))])
     with pytest.raises(ValidationError) as error:
         services.set_opening_hours(actor=coordinator, location=location, blocks=blocks)
     assert message in " ".join(error.value.messages)
@@ -173,9 +169,7 @@ def test_the_database_refuses_hours_that_close_before_they_open():
 def test_exception_closed_day_then_different_hours_refused_on_same_date(coordinator):
     location = LocationFactory(library=coordinator.organisation)
     day = date(2026, 12, 24)
-    services.add_opening_exception(
-        actor=coordinator, location=location, day=day, is_closed=True, reason="Kerst"
-    )
+    services.add_opening_exception(actor=coordinator, location=location, day=day, is_closed=True, reason="Kerst")
     with pytest.raises(ValidationError):
         services.add_opening_exception(
             actor=coordinator, location=location, day=day, is_closed=False, opens=time(10), closes=time(12)

@@ -59,8 +59,7 @@ def test_bundled_file_is_clean():
 
 def test_good_row_is_parsed():
     result = parse(
-        "GM0363,Amsterdam,Noord-Holland,PV27,1970-01-01,931298,2025\n"
-        "GM1992,Voorne aan Zee,,PV28,2023-01-01,,\n"
+        "GM0363,Amsterdam,Noord-Holland,PV27,1970-01-01,931298,2025\nGM1992,Voorne aan Zee,,PV28,2023-01-01,,\n"
     )
     assert result.errors == []
     amsterdam, voorne = result.rows
@@ -77,9 +76,7 @@ def test_good_row_is_parsed():
 
 
 def test_only_required_columns_and_surrounding_spaces():
-    result = parse_municipalities(
-        "cbs_code, name ,province_cbs_code\n GM0363 , Amsterdam ,PV27\n", today=TODAY
-    )
+    result = parse_municipalities("cbs_code, name ,province_cbs_code\n GM0363 , Amsterdam ,PV27\n", today=TODAY)
     assert result.errors == []
     assert result.rows[0].cbs_code == "GM0363"
     assert result.rows[0].name == "Amsterdam"

@@ -102,9 +102,7 @@ def test_invitation_mail_is_sent_after_commit(coordinator, django_capture_on_com
 def test_coordinator_cannot_add_people_to_another_library(coordinator):
     other = LibraryFactory()
     with pytest.raises(PermissionDenied):
-        services.add_member(
-            actor=coordinator, organisation=other, email="x@example.test", name="X", role=Role.DESK
-        )
+        services.add_member(actor=coordinator, organisation=other, email="x@example.test", name="X", role=Role.DESK)
     assert not Membership.objects.filter(organisation=other).exists()
 
 
@@ -149,9 +147,7 @@ def test_same_role_twice_is_refused_but_a_second_organisation_is_fine(coordinato
             name=user.name,
             role=Role.DESK,
         )
-    services.add_member(
-        actor=national, organisation=LibraryFactory(), email=user.email, name=user.name, role=Role.DESK
-    )
+    services.add_member(actor=national, organisation=LibraryFactory(), email=user.email, name=user.name, role=Role.DESK)
     assert Membership.objects.active().filter(user=user).count() == 2
 
 

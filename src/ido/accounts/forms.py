@@ -38,9 +38,7 @@ class TokenForm(forms.Form):
         label=_("Code"),
         max_length=16,
         help_text=_("The 6-digit code from your authenticator app, or one of your backup codes."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
     def clean_token(self):
@@ -58,9 +56,7 @@ class EnrolTokenForm(TokenForm):
 
 
 class ChooseOrganisationForm(forms.Form):
-    membership = forms.TypedChoiceField(
-        label=_("Organisation and role"), coerce=int, widget=forms.RadioSelect
-    )
+    membership = forms.TypedChoiceField(label=_("Organisation and role"), coerce=int, widget=forms.RadioSelect)
 
     def __init__(self, memberships, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,9 +13,15 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and not user.is_verified() and not request.path.startswith(OPEN_PREFIXES):
+        # True while the user still has to pass (or set up) the second factor: pages then show no menu.
+        request.second_factor_pending = False
+        if user.is_authenticated and not user.is_verified():
             if user_has_device(user, confirmed=True):
-                return redirect("accounts:verify")
-            if settings.IDO_ENFORCE_2FA:
-                return redirect("accounts:setup")
+                request.second_factor_pending = True
+                if not request.path.startswith(OPEN_PREFIXES):
+                    return redirect("accounts:verify")
+            elif settings.IDO_ENFORCE_2FA:
+                request.second_factor_pending = True
+                if not request.path.startswith(OPEN_PREFIXES):
+                    return redirect("accounts:setup")
         return self.get_response(request)

@@ -76,9 +76,7 @@ def verify_view(request):
                         % {"count": left},
                     )
                 return redirect(_safe_next(request))
-        form.add_error(
-            "token", _("This code is not correct or has expired. Try the newest code in your app.")
-        )
+        form.add_error("token", _("This code is not correct or has expired. Try the newest code in your app."))
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -99,17 +97,13 @@ def setup_view(request):
         request.session[PENDING_DEVICE_KEY] = device.pk
     form = EnrolTokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.confirm_totp_enrolment(
-            user=request.user, device=device, token=form.cleaned_data["token"]
-        )
+        codes = services.confirm_totp_enrolment(user=request.user, device=device, token=form.cleaned_data["token"])
         if codes is not None:
             otp_login(request, device)
             del request.session[PENDING_DEVICE_KEY]
             request.session[NEW_CODES_KEY] = codes
             return redirect("accounts:backup_codes")
-        form.add_error(
-            "token", _("This code is not correct. Check the time on your phone and try the newest code.")
-        )
+        form.add_error("token", _("This code is not correct. Check the time on your phone and try the newest code."))
     secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(
         request,

@@ -114,9 +114,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if token.revoked_at is not None:
-            raise exceptions.AuthenticationFailed(
-                _("This token has been revoked. Ask your coordinator for a new one.")
-            )
+            raise exceptions.AuthenticationFailed(_("This token has been revoked. Ask your coordinator for a new one."))
         if not token.organisation.is_active:
             raise exceptions.AuthenticationFailed(_("The organisation of this token is no longer active."))
         _record_use(token)

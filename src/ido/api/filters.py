@@ -7,9 +7,7 @@ from ido.organisations.models import Municipality, Province
 
 
 class MunicipalityFilter(django_filters.FilterSet):
-    province = django_filters.ChoiceFilter(
-        choices=Province.choices, help_text="A CBS province code, e.g. PV26."
-    )
+    province = django_filters.ChoiceFilter(choices=Province.choices, help_text="A CBS province code, e.g. PV26.")
     name = django_filters.CharFilter(
         lookup_expr="icontains", max_length=100, help_text="Part of the name, in any case."
     )

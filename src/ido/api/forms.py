@@ -9,7 +9,5 @@ class ApiTokenForm(forms.Form):
         label=_("Name"),
         max_length=ApiToken._meta.get_field("name").max_length,
         help_text=_("What the token is for, for example: website location finder."),
-        widget=forms.TextInput(
-            attrs={"class": "utrecht-textbox utrecht-textbox--html-input", "autocomplete": "off"}
-        ),
+        widget=forms.TextInput(attrs={"class": "utrecht-textbox utrecht-textbox--html-input", "autocomplete": "off"}),
     )

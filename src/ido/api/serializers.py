@@ -85,9 +85,7 @@ class LibraryReferenceSerializer(serializers.ModelSerializer):
 
 
 class OpeningHoursSerializer(serializers.ModelSerializer):
-    weekday = serializers.ChoiceField(
-        choices=Weekday.choices, read_only=True, help_text="0 is Monday, 6 is Sunday."
-    )
+    weekday = serializers.ChoiceField(choices=Weekday.choices, read_only=True, help_text="0 is Monday, 6 is Sunday.")
     opens = WallClockTimeField()
     closes = WallClockTimeField()
 

@@ -6,9 +6,7 @@ from ido.api import views
 app_name = "api"
 
 urlpatterns = [
-    path(
-        "schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"
-    ),
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path("municipalities/", views.MunicipalityList.as_view(), name="municipality-list"),
     re_path(
         r"^municipalities/(?P<cbs_code>GM[0-9]{4})/$",

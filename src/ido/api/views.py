@@ -43,9 +43,7 @@ class TokenApiView(generics.GenericAPIView):
 
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:
-            raise exceptions.NotAuthenticated(
-                _("Send an API token in the header: Authorization: Token <key>.")
-            )
+            raise exceptions.NotAuthenticated(_("Send an API token in the header: Authorization: Token <key>."))
         super().permission_denied(request, message=message, code=code)
 
 

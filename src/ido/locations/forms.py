@@ -70,9 +70,7 @@ class HoursRowForm(forms.Form):
         label=_("Day"), choices=[("", _("No day")), *Weekday.choices], coerce=int, empty_value=None
     )
     opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    closes = forms.TimeField(
-        label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
+    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
 HoursFormSet = forms.formset_factory(HoursRowForm, extra=3, can_delete=True)

@@ -75,9 +75,7 @@ class Location(models.Model):
         default=True,
         help_text=_("Untick for a help point elsewhere, for example in a community centre."),
     )
-    venue = models.CharField(
-        _("building"), max_length=200, blank=True, help_text=_("For example: Buurthuis De Kroon.")
-    )
+    venue = models.CharField(_("building"), max_length=200, blank=True, help_text=_("For example: Buurthuis De Kroon."))
     step_free = models.BooleanField(_("step-free access"), default=False)
     hearing_loop = models.BooleanField(_("hearing loop"), default=False)
     accessible_toilet = models.BooleanField(_("accessible toilet"), default=False)
@@ -85,14 +83,10 @@ class Location(models.Model):
     languages = models.JSONField(
         _("languages spoken"), default=list, blank=True, help_text=_("Languages the desk can help in.")
     )
-    staffing = models.CharField(
-        _("staffing"), max_length=20, choices=Staffing.choices, default=Staffing.MIXED
-    )
+    staffing = models.CharField(_("staffing"), max_length=20, choices=Staffing.choices, default=Staffing.MIXED)
     phone = models.CharField(_("phone number"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail address"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=LocationStatus.choices, default=LocationStatus.OPEN
-    )
+    status = models.CharField(_("status"), max_length=20, choices=LocationStatus.choices, default=LocationStatus.OPEN)
     open_on_public_holidays = models.BooleanField(
         _("open on public holidays"),
         default=False,
@@ -144,9 +138,7 @@ class OpeningHours(models.Model):
         ordering = ["weekday", "opens"]
         constraints = [
             models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="opening_hours_close_after_open"),
-            models.UniqueConstraint(
-                fields=["location", "weekday", "opens"], name="opening_hours_unique_start"
-            ),
+            models.UniqueConstraint(fields=["location", "weekday", "opens"], name="opening_hours_unique_start"),
         ]
 
     def __str__(self) -> str:
@@ -163,9 +155,7 @@ class OpeningException(models.Model):
     is_closed = models.BooleanField(_("closed all day"), default=True)
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
-    reason = models.CharField(
-        _("reason"), max_length=200, blank=True, help_text=_("For example: staff training.")
-    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True, help_text=_("For example: staff training."))
 
     class Meta:
         verbose_name = _("opening exception")

@@ -99,14 +99,8 @@ def _instant(day: date, at: time) -> datetime:
 def periods_on(schedule: Schedule, day: date) -> list[Period]:
     """The concrete openings on a calendar day, in order. A block that lies wholly inside the hour skipped in
     March does not happen."""
-    instants = [
-        (_instant(day, block.opens), _instant(day, block.closes)) for block in blocks_on(schedule, day)
-    ]
-    return [
-        Period(start.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM))
-        for start, end in instants
-        if start < end
-    ]
+    instants = [(_instant(day, block.opens), _instant(day, block.closes)) for block in blocks_on(schedule, day)]
+    return [Period(start.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM)) for start, end in instants if start < end]
 
 
 def _require_aware(moment: datetime) -> datetime:

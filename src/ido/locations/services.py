@@ -53,9 +53,7 @@ def _check_may_manage(actor: Membership, library: Organisation) -> None:
         raise PermissionDenied
 
 
-def _check_location(
-    library: Organisation, municipality: Municipality, fields: dict[str, Any], pk=None
-) -> dict:
+def _check_location(library: Organisation, municipality: Municipality, fields: dict[str, Any], pk=None) -> dict:
     if library.kind != OrganisationKind.LIBRARY:
         raise ValidationError({"library": _("An IDO location belongs to a library.")})
     if not library.served_municipalities.filter(pk=municipality.pk).exists():
@@ -85,9 +83,7 @@ def _check_location(
 
 
 @transaction.atomic
-def create_location(
-    *, actor: Membership, library: Organisation, municipality: Municipality, **fields: Any
-) -> Location:
+def create_location(*, actor: Membership, library: Organisation, municipality: Municipality, **fields: Any) -> Location:
     _check_may_manage(actor, library)
     unknown = set(fields) - set(LOCATION_FIELDS)
     if unknown:
@@ -105,9 +101,7 @@ def create_location(
 
 
 @transaction.atomic
-def update_location(
-    *, actor: Membership, location: Location, municipality: Municipality, **fields: Any
-) -> Location:
+def update_location(*, actor: Membership, location: Location, municipality: Municipality, **fields: Any) -> Location:
     _check_may_manage(actor, location.library)
     fields = _check_location(location.library, municipality, fields, pk=location.pk)
     changed = {
@@ -162,9 +156,7 @@ def check_blocks(blocks: list[HoursBlock]) -> None:
 
 
 @transaction.atomic
-def set_opening_hours(
-    *, actor: Membership, location: Location, blocks: list[HoursBlock]
-) -> list[OpeningHours]:
+def set_opening_hours(*, actor: Membership, location: Location, blocks: list[HoursBlock]) -> list[OpeningHours]:
     """Replace the weekly opening hours of a location as a whole."""
     _check_may_manage(actor, location.library)
     check_blocks(blocks)
@@ -206,9 +198,7 @@ def add_opening_exception(
         opens = closes = None
     else:
         if opens is None or closes is None:
-            raise ValidationError(
-                {"opens": _("Fill in the opening and closing time, or tick “Closed all day”.")}
-            )
+            raise ValidationError({"opens": _("Fill in the opening and closing time, or tick “Closed all day”.")})
         if closes <= opens:
             raise ValidationError({"closes": _("The closing time must be after the opening time.")})
         if any(row.is_closed for row in existing):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ido.organisations.models import Municipality, Organisation
+from ido.organisations.models import Municipality, Organisation, Province
 from ido.organisations.roles import ROLES_MANAGED_BY_COORDINATOR, OrganisationKind, Role
 
 
@@ -43,18 +43,22 @@ class MemberForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
     name = forms.CharField(label=_("Name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
-    is_volunteer = forms.BooleanField(
-        label=_("Volunteer"), required=False, help_text=_("Only for desk staff.")
-    )
+    is_volunteer = forms.BooleanField(label=_("Volunteer"), required=False, help_text=_("Only for desk staff."))
 
     def __init__(self, *args, organisations=None, coordinator_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if coordinator_only:
-            self.fields["role"].choices = [
-                (r.value, r.label) for r in Role if r in ROLES_MANAGED_BY_COORDINATOR
-            ]
+            self.fields["role"].choices = [(r.value, r.label) for r in Role if r in ROLES_MANAGED_BY_COORDINATOR]
         if organisations is not None:
-            self.fields["organisation"] = forms.ModelChoiceField(
-                label=_("Organisation"), queryset=organisations
-            )
+            self.fields["organisation"] = forms.ModelChoiceField(label=_("Organisation"), queryset=organisations)
             self.order_fields(["organisation", "email", "name", "role", "is_volunteer"])
+
+
+class MunicipalityFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or CBS code"), required=False, max_length=100)
+    province = forms.ChoiceField(
+        label=_("Province"), required=False, choices=[("", _("All provinces")), *Province.choices]
+    )
+    without_open_location = forms.BooleanField(
+        label=_("Only municipalities without an open IDO location"), required=False
+    )

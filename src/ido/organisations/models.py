@@ -44,9 +44,7 @@ class Municipality(models.Model):
         verbose_name_plural = _("municipalities")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(cbs_code__regex=r"^GM[0-9]{4}$"), name="municipality_cbs_code_format"
-            )
+            models.CheckConstraint(condition=Q(cbs_code__regex=r"^GM[0-9]{4}$"), name="municipality_cbs_code_format")
         ]
 
     def __str__(self) -> str:
@@ -66,9 +64,7 @@ class MunicipalityPopulation(models.Model):
         verbose_name = _("population figure")
         verbose_name_plural = _("population figures")
         ordering = ["municipality", "-year"]
-        constraints = [
-            models.UniqueConstraint(fields=["municipality", "year"], name="population_one_per_year")
-        ]
+        constraints = [models.UniqueConstraint(fields=["municipality", "year"], name="population_one_per_year")]
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.year}: {self.inhabitants}"

@@ -92,8 +92,7 @@ def _parse_date(raw: str, errors: list[str], *, today: date) -> date | None:
         value = date.fromisoformat(raw)
     except ValueError:
         errors.append(
-            _("valid_from %(value)r is not a date in the form YYYY-MM-DD, for example 2023-01-01.")
-            % {"value": raw}
+            _("valid_from %(value)r is not a date in the form YYYY-MM-DD, for example 2023-01-01.") % {"value": raw}
         )
         return None
     if value.year < FIRST_PLAUSIBLE_YEAR or value.year > today.year + 1:
@@ -128,9 +127,7 @@ def _parse_population(
         else:
             year = int(raw_year)
     if raw_count and not raw_year:
-        errors.append(
-            _("inhabitants is filled but inhabitants_year is empty: say which year the figure is for.")
-        )
+        errors.append(_("inhabitants is filled but inhabitants_year is empty: say which year the figure is for."))
     if raw_year and not raw_count:
         errors.append(_("inhabitants_year is filled but inhabitants is empty."))
     if count is None or year is None:
@@ -166,8 +163,7 @@ def parse_municipalities(text: str | Iterable[str], *, today: date | None = None
             [
                 RowError(
                     1,
-                    _("The header names a column more than once: %(columns)s.")
-                    % {"columns": ", ".join(doubled)},
+                    _("The header names a column more than once: %(columns)s.") % {"columns": ", ".join(doubled)},
                 )
             ],
         )
@@ -193,8 +189,7 @@ def parse_municipalities(text: str | Iterable[str], *, today: date | None = None
         code = record["cbs_code"]
         if not CBS_CODE.match(code):
             problems.append(
-                _("CBS code %(value)r is not GM followed by four digits, for example GM0363.")
-                % {"value": code}
+                _("CBS code %(value)r is not GM followed by four digits, for example GM0363.") % {"value": code}
             )
         elif code in first_row_of_code:
             problems.append(

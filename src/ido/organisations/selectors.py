@@ -5,6 +5,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from ido.locations.models import LocationStatus
 from ido.organisations.models import Membership, Municipality, Organisation
 
 
@@ -41,6 +42,34 @@ def municipalities_visible_to(actor) -> QuerySet[Municipality]:
     if actor.has_perm("municipalities.view") or actor.has_perm("organisations.view_all"):
         return Municipality.objects.all()
     return Municipality.objects.none()
+
+
+def municipality_list_for(actor) -> QuerySet[Municipality]:
+    """Municipalities with how many libraries serve them and how many open IDO locations they have."""
+    return (
+        municipalities_visible_to(actor)
+        .annotate(
+            library_count=Count("libraries", distinct=True),
+            open_location_count=Count("locations", filter=Q(locations__status=LocationStatus.OPEN), distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def filter_municipalities(
+    municipalities: QuerySet[Municipality],
+    *,
+    q: str = "",
+    province: str = "",
+    without_open_location: bool = False,
+) -> QuerySet[Municipality]:
+    if q:
+        municipalities = municipalities.filter(Q(name__icontains=q) | Q(cbs_code__iexact=q))
+    if province:
+        municipalities = municipalities.filter(province=province)
+    if without_open_location:
+        municipalities = municipalities.filter(open_location_count=0)
+    return municipalities
 
 
 def municipalities_served_by(library: Organisation) -> QuerySet[Municipality]:

@@ -35,13 +35,9 @@ def _check_kind_fields(*, kind: str, municipality: Municipality | None, served: 
     if kind == OrganisationKind.MUNICIPALITY and municipality is None:
         raise ValidationError({"municipality": _("Choose which municipality this organisation is.")})
     if kind != OrganisationKind.MUNICIPALITY and municipality is not None:
-        raise ValidationError(
-            {"municipality": _("Only a municipality organisation is linked to a municipality.")}
-        )
+        raise ValidationError({"municipality": _("Only a municipality organisation is linked to a municipality.")})
     if kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError(
-            {"served_municipalities": _("Choose at least one municipality this library serves.")}
-        )
+        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
     if kind != OrganisationKind.LIBRARY and served:
         raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
     if municipality is not None:
@@ -106,9 +102,7 @@ def update_organisation(
         raise PermissionDenied
     served = list(served_municipalities)
     if organisation.kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError(
-            {"served_municipalities": _("Choose at least one municipality this library serves.")}
-        )
+        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
     if organisation.kind != OrganisationKind.LIBRARY and served:
         raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
     if organisation.kind == OrganisationKind.LIBRARY:
@@ -122,11 +116,7 @@ def update_organisation(
                     % {"names": ", ".join(sorted(set(still_used)))}
                 }
             )
-    if (
-        Organisation.objects.filter(kind=organisation.kind, name__iexact=name)
-        .exclude(pk=organisation.pk)
-        .exists()
-    ):
+    if Organisation.objects.filter(kind=organisation.kind, name__iexact=name).exclude(pk=organisation.pk).exists():
         raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
     before = {"name": organisation.name, "is_active": organisation.is_active}
     organisation.name = name
@@ -297,8 +287,7 @@ def import_municipalities(
     result = MunicipalityImportResult()
     existing = {m.cbs_code: m for m in Municipality.objects.select_for_update()}
     populations = {
-        (p.municipality_id, p.year): p
-        for p in MunicipalityPopulation.objects.filter(municipality__cbs_code__in=codes)
+        (p.municipality_id, p.year): p for p in MunicipalityPopulation.objects.filter(municipality__cbs_code__in=codes)
     }
 
     for row in rows:
@@ -333,9 +322,7 @@ def import_municipalities(
                 MunicipalityPopulation.objects.create(
                     municipality=municipality, year=row.inhabitants_year, inhabitants=row.inhabitants
                 )
-                result.populations.append(
-                    PopulationChange(municipality, row.inhabitants_year, None, row.inhabitants)
-                )
+                result.populations.append(PopulationChange(municipality, row.inhabitants_year, None, row.inhabitants))
             elif figure.inhabitants != row.inhabitants:
                 result.populations.append(
                     PopulationChange(municipality, row.inhabitants_year, figure.inhabitants, row.inhabitants)

@@ -8,6 +8,4 @@ CBS_CODE = re.compile(r"^GM\d{4}$")
 
 def validate_cbs_code(value: str) -> None:
     if not CBS_CODE.match(value or ""):
-        raise ValidationError(
-            _("A CBS code is GM followed by four digits, for example GM0363."), code="cbs_code"
-        )
+        raise ValidationError(_("A CBS code is GM followed by four digits, for example GM0363."), code="cbs_code")

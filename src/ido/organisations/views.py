@@ -7,7 +7,7 @@ from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.selectors import locations_visible_to, with_opening_hours, with_opening_status
 from ido.organisations import selectors, services
-from ido.organisations.forms import MemberForm, OrganisationEditForm, OrganisationForm
+from ido.organisations.forms import MemberForm, MunicipalityFilterForm, OrganisationEditForm, OrganisationForm
 from ido.organisations.roles import OrganisationKind
 
 
@@ -67,17 +67,13 @@ def organisation_edit(request, pk: int):
     form = OrganisationEditForm(data=request.POST or None, initial=initial, organisation=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organisation(
-                actor=request.membership, organisation=organisation, **form.cleaned_data
-            )
+            services.update_organisation(actor=request.membership, organisation=organisation, **form.cleaned_data)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("organisations:detail", pk=organisation.pk)
-    return render(
-        request, "organisations/organisation_form.html", {"form": form, "organisation": organisation}
-    )
+    return render(request, "organisations/organisation_form.html", {"form": form, "organisation": organisation})
 
 
 @permission_required("members.view")
@@ -131,24 +127,20 @@ def member_end(request, pk: int):
 
 @permission_required("municipalities.view")
 def municipality_list(request):
-    municipalities = selectors.municipalities_visible_to(request.membership)
-    query = request.GET.get("q", "").strip()
-    if query:
-        municipalities = municipalities.filter(name__icontains=query) | municipalities.filter(
-            cbs_code__iexact=query
-        )
+    form = MunicipalityFilterForm(data=request.GET or None)
+    municipalities = selectors.municipality_list_for(request.membership)
+    if form.is_valid():
+        municipalities = selectors.filter_municipalities(municipalities, **form.cleaned_data)
     return render(
         request,
         "organisations/municipality_list.html",
-        {"municipalities": municipalities.order_by("name"), "query": query},
+        {"municipalities": municipalities, "form": form, "filtered": form.is_bound and form.has_changed()},
     )
 
 
 @permission_required("municipalities.view")
 def municipality_detail(request, cbs_code: str):
-    municipality = get_object_or_404(
-        selectors.municipalities_visible_to(request.membership), cbs_code=cbs_code
-    )
+    municipality = get_object_or_404(selectors.municipalities_visible_to(request.membership), cbs_code=cbs_code)
     locations = with_opening_hours(locations_visible_to(request.membership).filter(municipality=municipality))
     rows = with_opening_status(locations)
     return render(

@@ -7,8 +7,6 @@ from ido.locations.selectors import with_opening_hours, with_opening_status
 def index(request):
     """The citizen's way in. The full finder (postcode search, distance) is its own module."""
     locations = with_opening_hours(
-        Location.objects.filter(status=LocationStatus.OPEN)
-        .select_related("municipality")
-        .order_by("city", "name")
+        Location.objects.filter(status=LocationStatus.OPEN).select_related("municipality").order_by("city", "name")
     )
     return render(request, "public/index.html", {"rows": with_opening_status(locations)})

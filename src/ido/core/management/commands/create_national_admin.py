@@ -18,9 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--email", required=True)
         parser.add_argument("--name", required=True)
-        parser.add_argument(
-            "--organisation", default="Landelijk beheer IDO", help="Name of the national body."
-        )
+        parser.add_argument("--organisation", default="Landelijk beheer IDO", help="Name of the national body.")
 
     @transaction.atomic
     def handle(self, *args, email, name, organisation, **options):
@@ -32,11 +30,7 @@ class Command(BaseCommand):
         is_new = user is None
         if is_new:
             user = User.objects.create_user(email=email, name=name)
-        if (
-            Membership.objects.active()
-            .filter(user=user, organisation=body, role=Role.NATIONAL_ADMIN)
-            .exists()
-        ):
+        if Membership.objects.active().filter(user=user, organisation=body, role=Role.NATIONAL_ADMIN).exists():
             raise CommandError(f"{email} is already a national administrator of {organisation}.")
         membership = Membership.objects.create(user=user, organisation=body, role=Role.NATIONAL_ADMIN)
         audit.record(

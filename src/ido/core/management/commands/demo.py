@@ -209,8 +209,7 @@ class Command(BaseCommand):
         admin = Membership.objects.create(user=admin_user, organisation=national, role=Role.NATIONAL_ADMIN)
 
         municipalities = {
-            m.cbs_code: m
-            for m in Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307", "GM0327", "GM0356"])
+            m.cbs_code: m for m in Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307", "GM0327", "GM0356"])
         }
         organisations: dict[str, Organisation] = {}
         for name, codes in LIBRARIES.items():

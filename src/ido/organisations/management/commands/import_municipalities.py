@@ -74,9 +74,7 @@ class Command(BaseCommand):
                 _("%(path)s is not a UTF-8 text file (%(error)s).") % {"path": path, "error": error}
             ) from error
         except OSError as error:
-            raise CommandError(
-                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
-            ) from error
+            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}) from error
 
         if parsed.errors:
             bad_rows = len({error.row_number for error in parsed.errors})
@@ -94,9 +92,7 @@ class Command(BaseCommand):
 
         try:
             with transaction.atomic():
-                result = import_municipalities(
-                    rows=parsed.rows, end_missing=end_missing, today=today, source=path.name
-                )
+                result = import_municipalities(rows=parsed.rows, end_missing=end_missing, today=today, source=path.name)
                 if dry_run:
                     raise DryRunRollback
         except DryRunRollback:

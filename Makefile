@@ -35,6 +35,7 @@ test: install system-test-deps
 lint: install
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run mypy
 
 check-migrations: install
 	DJANGO_SETTINGS_MODULE=ido.conf.testing $(UV) run ido makemigrations --check --dry-run

@@ -10,7 +10,7 @@ from ido.api.models import ApiToken
 from ido.core import audit
 from ido.organisations.models import Membership
 
-NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = ApiToken._meta.get_field("name").max_length or 100
 
 
 def _check_may_manage(actor: Membership) -> None:

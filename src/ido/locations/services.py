@@ -204,7 +204,7 @@ def add_opening_exception(
         if any(row.is_closed for row in existing):
             raise ValidationError({"date": _("This date is already marked as closed. Remove that first.")})
         new = Block(opens, closes)
-        if overlapping_blocks([Block(row.opens, row.closes) for row in existing] + [new]):
+        if overlapping_blocks([Block(row.opens, row.closes) for row in existing if row.opens and row.closes] + [new]):
             raise ValidationError({"opens": _("These hours overlap with other hours on the same date.")})
     exception = OpeningException.objects.create(
         location=location, date=day, is_closed=is_closed, opens=opens, closes=closes, reason=reason

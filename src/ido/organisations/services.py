@@ -165,11 +165,10 @@ def add_member(
             {"role": _("This role belongs in an organisation of kind: %(kind)s.") % {"kind": kind_label}}
         )
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    is_new_user = user is None
-    if is_new_user:
-        user = User.objects.create_user(email=email, name=name.strip())
-    elif Membership.objects.active().filter(user=user, organisation=organisation, role=role).exists():
+    existing = User.objects.filter(email__iexact=email).first()
+    is_new_user = existing is None
+    user = existing or User.objects.create_user(email=email, name=name.strip())
+    if not is_new_user and Membership.objects.active().filter(user=user, organisation=organisation, role=role).exists():
         raise ValidationError({"email": _("This person already has this role in this organisation.")})
     membership = Membership.objects.create(
         user=user, organisation=organisation, role=role, is_volunteer=is_volunteer and role == Role.DESK
@@ -298,10 +297,10 @@ def import_municipalities(
             )
             result.created.append(municipality)
         else:
-            wanted = {"name": row.name, "province": row.province}
+            wanted: dict[str, object] = {"name": row.name, "province": row.province}
             if row.valid_from is not None:
                 wanted["valid_from"] = row.valid_from
-            changes = {
+            changes: dict[str, tuple[object, object]] = {
                 name: (getattr(municipality, name), value)
                 for name, value in wanted.items()
                 if getattr(municipality, name) != value

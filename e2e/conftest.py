@@ -82,6 +82,17 @@ class CheckedPage:
         if message.type == "error":
             self.console_errors.append(message.text)
 
+    def log_in_as(self, user) -> None:
+        """Give the browser the session of a user who passed both login steps (the journeys test the steps)."""
+        from django.conf import settings
+        from django.test import Client
+        from tests.conftest import login_verified
+
+        client = Client()
+        login_verified(client, user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": self.base_url}])
+
     def goto(self, path: str):
         self.page.goto(self.base_url + path)
         self.check()

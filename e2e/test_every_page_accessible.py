@@ -1,10 +1,7 @@
 """axe-core on every page each role can open: the permission matrix says which pages those are."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
-from tests.conftest import login_verified
 from tests.test_permission_matrix import ANON, MATRIX, ROLES, build_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,21 +17,11 @@ def pages_for(role, world):
         yield name, reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
 
 
-def session_cookie_for(user, live_server_url):
-    client = Client()
-    login_verified(client, user)
-    return {
-        "name": settings.SESSION_COOKIE_NAME,
-        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server_url,
-    }
-
-
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_role_has_no_axe_violations(checked_page, live_server, role):
+def test_every_page_of_the_role_has_no_axe_violations(checked_page, role):
     world = build_world()
     if role != ANON:
-        checked_page.page.context.add_cookies([session_cookie_for(world.members[role].user, live_server.url)])
+        checked_page.log_in_as(world.members[role].user)
     visited = []
     for name, path in pages_for(role, world):
         checked_page.goto(path)

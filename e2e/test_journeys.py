@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 from tests.factories import TEST_PASSWORD, LibraryFactory, MunicipalityFactory, membership_for_role
 
 from ido.organisations.roles import Role
@@ -84,7 +85,7 @@ def test_visitor_switches_the_language_by_keyboard_and_it_sticks(checked_page):
     page.keyboard.press("End")  # the last language (English)
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     checked_page.check()
     assert page.locator("h1").count() == 1
 
@@ -101,3 +102,18 @@ def test_skip_link_is_the_first_thing_the_keyboard_reaches(checked_page):
     assert focused == "#main"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_municipality_search_updates_while_typing_under_the_strict_csp(checked_page):
+    for code, name in [("GM0344", "Utrecht"), ("GM0307", "Amersfoort"), ("GM0363", "Amsterdam")]:
+        MunicipalityFactory(cbs_code=code, name=name)
+    national = membership_for_role(Role.NATIONAL_ADMIN)
+    checked_page.log_in_as(national.user)
+    checked_page.goto("/app/municipalities/")
+    page = checked_page.page
+    rows = page.locator("#municipality-results tbody tr")
+    assert rows.count() == 3
+    page.fill("#id_q", "Am")
+    expect(rows).to_have_count(2)
+    assert "q=Am" in page.url
+    checked_page.check()

@@ -65,3 +65,12 @@ def test_municipality_list_filters_by_province_and_by_missing_location(client, a
     response = client.get(reverse("organisations:municipalities"), {"province": "PV99"})
     assert response.status_code == 200
     assert response.context["form"].errors["province"]
+
+
+def test_municipality_search_answers_htmx_with_the_results_only(client, as_role):
+    MunicipalityFactory(name="Utrecht")
+    as_role(Role.NATIONAL_ADMIN)
+    response = client.get(reverse("organisations:municipalities"), {"q": "utr"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Utrecht" in body
+    assert "<html" not in body

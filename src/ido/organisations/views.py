@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from ido.core.access import permission_required
@@ -131,11 +132,16 @@ def municipality_list(request):
     municipalities = selectors.municipality_list_for(request.membership)
     if form.is_valid():
         municipalities = selectors.filter_municipalities(municipalities, **form.cleaned_data)
-    return render(
+    # htmx asks for the results only, while the person types; without JavaScript the whole page comes back.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "organisations/_municipality_results.html" if partial else "organisations/municipality_list.html"
+    response = render(
         request,
-        "organisations/municipality_list.html",
+        template,
         {"municipalities": municipalities, "form": form, "filtered": form.is_bound and form.has_changed()},
     )
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @permission_required("municipalities.view")

@@ -1,0 +1,75 @@
+"""Security headers and the production settings."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_page_sends_a_strict_content_security_policy(client):
+    response = client.get(reverse("accounts:login"))
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_scripts_or_styles(client):
+    body = client.get(reverse("public:index")).content.decode()
+    assert "<script>" not in body
+    assert " style=" not in body
+    assert "<style" not in body
+
+
+def test_hsts_and_secure_cookies_in_production(client, settings):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    settings.CSRF_COOKIE_SECURE = True
+    response = client.get(reverse("accounts:login"), secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response.cookies["csrftoken"]["secure"]
+
+
+def test_forms_refuse_posts_without_a_csrf_token(settings):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("accounts:login"), {"username": "a@example.test", "password": "x"})
+    assert response.status_code == 403
+
+
+def test_production_settings_pass_check_deploy(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ido.conf.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "production-like-secret-key-for-the-check-only-0123456789",
+        "ALLOWED_HOSTS": "ido.example.nl",
+        "IDO_DATA_DIR": str(tmp_path),
+        "IDO_HTTPS": "true",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "ido.manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ido.conf.settings", "DEBUG": "false", "IDO_DATA_DIR": str(tmp_path)}
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "ido.manage", "check"], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr

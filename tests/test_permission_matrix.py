@@ -234,3 +234,21 @@ def test_another_organisations_object_is_not_found(client, world, role):
         if response.status_code != expected:
             failures.append(f"{row.method.upper()} {url} ({name}): {response.status_code}, expected {expected}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_password_without_the_second_factor_opens_no_page_of_the_app(client, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = world.members[NATIONAL].user
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client.force_login(user)  # the password step only
+    verify = reverse("accounts:verify")
+    leaks = []
+    for name, row in MATRIX.items():
+        url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+        if not url.startswith(("/app/", "/accounts/")) or name in ("accounts:verify", "accounts:logout"):
+            continue
+        response = _request(client, row, url)
+        if response.status_code != 302 or response.url != verify:
+            leaks.append(f"{row.method.upper()} {url}: {response.status_code}")
+    assert not leaks, "\n".join(leaks)

@@ -55,6 +55,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "IDO_HTTPS": "true",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process only
     result = subprocess.run(
         [sys.executable, "-m", "ido.manage", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,

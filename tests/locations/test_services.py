@@ -212,3 +212,52 @@ def test_scope_library_sees_own_municipality_sees_its_territory_partner_sees_non
     assert list(locations_visible_to(municipality)) == [other]
     assert list(locations_visible_to(partner)) == []
     assert set(locations_visible_to(national)) == {own, other}
+
+
+def test_update_location_records_what_changed(coordinator):
+    location = LocationFactory(library=coordinator.organisation)
+    services.update_location(
+        actor=coordinator,
+        location=location,
+        municipality=location.municipality,
+        name=location.name,
+        street="Nieuwe straat",
+        house_number="2",
+        postcode="3511ed",
+        city=location.city,
+    )
+    location.refresh_from_db()
+    assert location.street == "Nieuwe straat"
+    event = AuditEvent.objects.get(action="locations.location.updated")
+    assert event.detail["changed"]["street"] == ["Stationsplein", "Nieuwe straat"]
+    assert "city" not in event.detail["changed"]
+
+
+def test_update_location_of_another_library_is_refused(coordinator):
+    other = LocationFactory()
+    with pytest.raises(PermissionDenied):
+        services.update_location(
+            actor=coordinator, location=other, municipality=other.municipality, **{**ADDRESS, "name": "X"}
+        )
+
+
+def test_location_view_refuses_a_forged_library(client, as_role):
+    from django.urls import reverse
+
+    coordinator = as_role(Role.COORDINATOR)
+    other = LibraryFactory()
+    response = client.post(
+        reverse("locations:create"),
+        {
+            "library": other.pk,
+            "municipality": other.served_municipalities.get().pk,
+            "status": "open",
+            "staffing": "mixed",
+            "in_library": "on",
+            **ADDRESS,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not Location.objects.exists()
+    assert coordinator

@@ -179,3 +179,53 @@ def test_audit_trail_is_append_only(national):
         AuditEvent.objects.all().delete()
     with pytest.raises(AppendOnlyError):
         AuditEvent.objects.update(action="x")
+
+
+def test_update_organisation_keeps_municipalities_that_still_have_locations(national):
+    from tests.factories import LocationFactory
+
+    a, b = MunicipalityFactory(), MunicipalityFactory()
+    library = LibraryFactory(served_municipalities=[a, b])
+    LocationFactory(library=library, municipality=a)
+    with pytest.raises(ValidationError) as error:
+        services.update_organisation(actor=national, organisation=library, name=library.name, served_municipalities=[b])
+    assert "served_municipalities" in error.value.error_dict
+    services.update_organisation(actor=national, organisation=library, name="Nieuwe naam", served_municipalities=[a])
+    library.refresh_from_db()
+    assert library.name == "Nieuwe naam"
+    event = AuditEvent.objects.get(action="organisations.organisation.updated")
+    assert event.organisation == library, "the library's own coordinators see changes to it"
+
+
+def test_national_admin_cannot_switch_off_their_own_body(national):
+    with pytest.raises(ValidationError):
+        services.update_organisation(
+            actor=national, organisation=national.organisation, name=national.organisation.name, is_active=False
+        )
+
+
+def test_adding_an_existing_account_tells_the_person(coordinator, django_capture_on_commit_callbacks):
+    existing = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_member(
+            actor=coordinator,
+            organisation=coordinator.organisation,
+            email=existing.email,
+            name="Ignored",
+            role=Role.DESK,
+        )
+    assert [message.to for message in mail.outbox] == [[existing.email]]
+    assert coordinator.organisation.name in mail.outbox[0].subject
+
+
+def test_same_role_for_a_switched_off_account_is_a_clear_error_not_a_crash(coordinator):
+    user = UserFactory()
+    services.add_member(
+        actor=coordinator, organisation=coordinator.organisation, email=user.email, name="X", role=Role.DESK
+    )
+    user.is_active = False
+    user.save()
+    with pytest.raises(ValidationError):
+        services.add_member(
+            actor=coordinator, organisation=coordinator.organisation, email=user.email, name="X", role=Role.DESK
+        )

@@ -1,27 +1,36 @@
-"""Second factor: a logged-in user who has not passed TOTP yet can only reach the 2FA pages."""
+"""Second factor: until a logged-in user has passed TOTP (or set it up, where that is enforced), they can open
+only the pages for that step. Everything else redirects there."""
 
 from django.conf import settings
 from django.shortcuts import redirect
+from django.urls import reverse
 from django_otp import user_has_device
 
-OPEN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/i18n/", "/static/", "/health/", "/api/")
+# Not pages of the app: they carry no personal data or do their own authentication (the API uses tokens).
+OPEN_PREFIXES = ("/i18n/", "/static/", "/health/", "/api/")
 
 
 class SecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    def _pending_step(self, user) -> str | None:
+        """The URL name of the step still to take, or None when the user may go anywhere."""
+        if not user.is_authenticated or user.is_verified():
+            return None
+        if user_has_device(user, confirmed=True):
+            return "accounts:verify"
+        if settings.IDO_ENFORCE_2FA:
+            return "accounts:setup"
+        return None
+
     def __call__(self, request):
-        user = request.user
-        # True while the user still has to pass (or set up) the second factor: pages then show no menu.
-        request.second_factor_pending = False
-        if user.is_authenticated and not user.is_verified():
-            if user_has_device(user, confirmed=True):
-                request.second_factor_pending = True
-                if not request.path.startswith(OPEN_PREFIXES):
-                    return redirect("accounts:verify")
-            elif settings.IDO_ENFORCE_2FA:
-                request.second_factor_pending = True
-                if not request.path.startswith(OPEN_PREFIXES):
-                    return redirect("accounts:setup")
+        step = self._pending_step(request.user)
+        request.second_factor_pending = step is not None
+        if step is not None and not request.path.startswith(OPEN_PREFIXES):
+            allowed = {reverse(step), reverse("accounts:logout")}
+            if step == "accounts:setup":
+                allowed.add(reverse("accounts:backup_codes"))
+            if request.path not in allowed:
+                return redirect(step)
         return self.get_response(request)

@@ -2,6 +2,7 @@ import base64
 
 import qrcode
 import qrcode.image.svg
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -60,8 +61,10 @@ def verify_view(request):
     form = TokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
+        throttled = False
         for device in devices_for_user(request.user, confirmed=True):
             verify_allowed, _info = device.verify_is_allowed()
+            throttled = throttled or not verify_allowed
             if verify_allowed and device.verify_token(token):
                 otp_login(request, device)
                 if device.persistent_id.startswith("otp_static"):
@@ -76,7 +79,10 @@ def verify_view(request):
                         % {"count": left},
                     )
                 return redirect(_safe_next(request))
-        form.add_error("token", _("This code is not correct or has expired. Try the newest code in your app."))
+        if throttled:
+            form.add_error("token", _("Too many wrong codes in a short time. Wait a minute, then try again."))
+        else:
+            form.add_error("token", _("This code is not correct or has expired. Try the newest code in your app."))
     return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
@@ -87,7 +93,12 @@ def _qr_svg(data: str) -> str:
 
 @login_required
 def setup_view(request):
-    """Enrol an authenticator app: scan the QR code, confirm with one code, receive backup codes."""
+    """Enrol an authenticator app: scan the QR code, confirm with one code, receive backup codes.
+
+    Replacing a device (a new phone) needs a session that passed the current second factor first: otherwise a
+    stolen password would be enough to enrol the thief's own app."""
+    if user_has_device(request.user, confirmed=True) and not request.user.is_verified():
+        return redirect("accounts:verify")
     device = None
     device_id = request.session.get(PENDING_DEVICE_KEY)
     if device_id:
@@ -165,6 +176,11 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        # A new password chosen through the e-mailed link proves control of the account: lift the lock-out.
+        axes_reset(username=self.user.email)
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

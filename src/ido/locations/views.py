@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,14 +12,16 @@ from ido.locations import selectors, services
 from ido.locations.forms import HoursFormSet, LocationForm, OpeningExceptionForm
 from ido.locations.models import Weekday
 from ido.locations.opening_hours import current_period, next_opening
-from ido.organisations.models import Organisation
 from ido.organisations.roles import OrganisationKind
+from ido.organisations.selectors import organisations_visible_to
 
 
-def _libraries_for(actor):
-    if actor.has_perm("locations.view_all"):
-        return Organisation.objects.filter(kind=OrganisationKind.LIBRARY, is_active=True).order_by("name")
-    return Organisation.objects.filter(pk=actor.organisation.pk)
+def _libraries_for(actor, location=None):
+    """Libraries to choose from on the location form; when editing, also the location's own (maybe switched off)."""
+    libraries = organisations_visible_to(actor).filter(kind=OrganisationKind.LIBRARY)
+    if location is not None:
+        return libraries.filter(Q(is_active=True) | Q(pk=location.library_id)).order_by("name")
+    return libraries.filter(is_active=True).order_by("name")
 
 
 @permission_required("locations.view")
@@ -79,7 +82,7 @@ def location_create(request):
 @permission_required("locations.manage")
 def location_edit(request, pk: int):
     location = get_object_or_404(selectors.locations_manageable_by(request.membership), pk=pk)
-    libraries = _libraries_for(request.membership)
+    libraries = _libraries_for(request.membership, location)
     form = LocationForm(data=request.POST or None, instance=location, libraries=libraries)
     if request.method == "POST" and form.is_valid():
         location.refresh_from_db()

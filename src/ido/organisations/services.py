@@ -31,15 +31,24 @@ from ido.organisations.roles import (
 User = get_user_model()
 
 
+def _check_served(kind: str, served: list[Municipality]) -> None:
+    if kind == OrganisationKind.LIBRARY and not served:
+        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
+    if kind != OrganisationKind.LIBRARY and served:
+        raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
+
+
+def _check_name_free(kind: str, name: str, *, exclude_pk: int | None = None) -> None:
+    if Organisation.objects.filter(kind=kind, name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
+
+
 def _check_kind_fields(*, kind: str, municipality: Municipality | None, served: list[Municipality]) -> None:
     if kind == OrganisationKind.MUNICIPALITY and municipality is None:
         raise ValidationError({"municipality": _("Choose which municipality this organisation is.")})
     if kind != OrganisationKind.MUNICIPALITY and municipality is not None:
         raise ValidationError({"municipality": _("Only a municipality organisation is linked to a municipality.")})
-    if kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
-    if kind != OrganisationKind.LIBRARY and served:
-        raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
+    _check_served(kind, served)
     if municipality is not None:
         taken = Organisation.objects.filter(municipality=municipality)
         if taken.exists():
@@ -63,8 +72,7 @@ def create_organisation(
         raise PermissionDenied
     served = list(served_municipalities)
     _check_kind_fields(kind=kind, municipality=municipality, served=served)
-    if Organisation.objects.filter(kind=kind, name__iexact=name).exists():
-        raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
+    _check_name_free(kind, name)
     organisation = Organisation.objects.create(
         kind=kind,
         name=name,
@@ -77,7 +85,7 @@ def create_organisation(
     organisation.served_municipalities.set(served)
     audit.record(
         actor=actor.user,
-        organisation=actor.organisation,
+        organisation=organisation,
         action="organisations.organisation.created",
         target=organisation,
         detail={"kind": kind, "served": [m.cbs_code for m in served]},
@@ -101,10 +109,9 @@ def update_organisation(
     if not actor.has_perm("organisations.manage"):
         raise PermissionDenied
     served = list(served_municipalities)
-    if organisation.kind == OrganisationKind.LIBRARY and not served:
-        raise ValidationError({"served_municipalities": _("Choose at least one municipality this library serves.")})
-    if organisation.kind != OrganisationKind.LIBRARY and served:
-        raise ValidationError({"served_municipalities": _("Only a library serves municipalities.")})
+    _check_served(organisation.kind, served)
+    if not is_active and organisation.pk == actor.organisation.pk:
+        raise ValidationError({"is_active": _("You cannot switch off the organisation you act for.")})
     if organisation.kind == OrganisationKind.LIBRARY:
         still_used = organisation.locations.exclude(municipality__in=served).values_list(
             "municipality__name", flat=True
@@ -116,8 +123,7 @@ def update_organisation(
                     % {"names": ", ".join(sorted(set(still_used)))}
                 }
             )
-    if Organisation.objects.filter(kind=organisation.kind, name__iexact=name).exclude(pk=organisation.pk).exists():
-        raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
+    _check_name_free(organisation.kind, name, exclude_pk=organisation.pk)
     before = {"name": organisation.name, "is_active": organisation.is_active}
     organisation.name = name
     organisation.is_national_partner = is_national_partner and organisation.kind == OrganisationKind.PARTNER
@@ -127,7 +133,7 @@ def update_organisation(
     organisation.served_municipalities.set(served)
     audit.record(
         actor=actor.user,
-        organisation=actor.organisation,
+        organisation=organisation,
         action="organisations.organisation.updated",
         target=organisation,
         detail={"before": before, "served": [m.cbs_code for m in served]},
@@ -168,7 +174,13 @@ def add_member(
     existing = User.objects.filter(email__iexact=email).first()
     is_new_user = existing is None
     user = existing or User.objects.create_user(email=email, name=name.strip())
-    if not is_new_user and Membership.objects.active().filter(user=user, organisation=organisation, role=role).exists():
+    # Any unended membership counts, also of a switched-off account: the unique constraint does too.
+    if (
+        not is_new_user
+        and Membership.objects.filter(ended_at__isnull=True)
+        .filter(user=user, organisation=organisation, role=role)
+        .exists()
+    ):
         raise ValidationError({"email": _("This person already has this role in this organisation.")})
     membership = Membership.objects.create(
         user=user, organisation=organisation, role=role, is_volunteer=is_volunteer and role == Role.DESK
@@ -180,8 +192,11 @@ def add_member(
         target=membership,
         detail={"role": role, "new_user": is_new_user},
     )
-    if is_new_user and send_invitation:
-        transaction.on_commit(lambda: send_welcome_email(user=user, request=request))
+    if send_invitation:
+        if is_new_user:
+            transaction.on_commit(lambda: send_welcome_email(user=user, request=request))
+        else:
+            transaction.on_commit(lambda: send_membership_notice(membership=membership))
     return membership
 
 
@@ -201,6 +216,17 @@ def send_welcome_email(*, user, request=None) -> None:
         message=render_to_string("accounts/email/welcome.txt", context),
         from_email=None,
         recipient_list=[user.email],
+    )
+
+
+def send_membership_notice(*, membership: Membership) -> None:
+    """Someone who already has an account hears that they were given a role, so nobody is added unseen."""
+    context = {"membership": membership, "link": settings.IDO_BASE_URL + reverse("accounts:login")}
+    send_mail(
+        subject=render_to_string("accounts/email/membership_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/membership.txt", context),
+        from_email=None,
+        recipient_list=[membership.user.email],
     )
 
 

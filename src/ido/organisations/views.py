@@ -102,8 +102,9 @@ def member_add(request):
         else:
             messages.success(
                 request,
-                _("%(name)s was added as %(role)s.")
-                % {"name": membership.user.name, "role": membership.get_role_display().lower()},
+                # The e-mail address the person typed, not a name stored on an account they may not know about.
+                _("%(email)s was added as %(role)s.")
+                % {"email": membership.user.email, "role": membership.get_role_display().lower()},
             )
             return redirect("organisations:members")
     return render(request, "organisations/member_form.html", {"form": form})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -173,8 +173,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+        parser.add_argument("--force", action="store_true", help="Load the demo even when DEBUG is off.")
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            # Demo accounts have a known password: never on a production site by accident.
+            raise CommandError("The demo is for development (DEBUG=true). Use --force to load it anyway.")
         if not Municipality.objects.exists():
             call_command("import_municipalities", stdout=StringIO())
             self.stdout.write(f"Imported {Municipality.objects.count()} municipalities.")

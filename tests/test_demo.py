@@ -1,0 +1,59 @@
+"""`ido demo`: a believable region, safe to run twice, never on a production site by accident."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from ido.locations.models import Location
+from ido.organisations.models import Membership, Organisation
+from ido.organisations.roles import OrganisationKind
+
+pytestmark = pytest.mark.django_db
+
+DEMO_USERS = ["desk", "coordinator", "partner", "municipality", "national"]
+
+
+def run_demo(settings, tmp_path, **options) -> str:
+    settings.DEBUG = True
+    settings.DATA_DIR = tmp_path
+    out = StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_demo_builds_the_region_and_prints_the_logins(settings, tmp_path):
+    settings.IDO_DEMO_PASSWORD = "demo-password-for-tests"
+    output = run_demo(settings, tmp_path)
+    for name in DEMO_USERS:
+        assert f"{name}@demo.test" in output
+        user = get_user_model().objects.get(email=f"{name}@demo.test")
+        assert user.check_password("demo-password-for-tests")
+        assert Membership.objects.active().filter(user=user).exists()
+    libraries = Organisation.objects.filter(kind=OrganisationKind.LIBRARY)
+    assert libraries.count() == 2
+    assert max(library.served_municipalities.count() for library in libraries) == 2
+    assert 6 <= Location.objects.count() <= 8
+    assert Location.objects.filter(in_library=False).count() == 1
+    assert Organisation.objects.filter(kind=OrganisationKind.PARTNER, is_national_partner=True).exists()
+    assert Organisation.objects.filter(kind=OrganisationKind.PARTNER, is_national_partner=False).exists()
+
+
+def test_second_run_reuses_everything_and_the_generated_password(settings, tmp_path):
+    settings.IDO_DEMO_PASSWORD = ""
+    first = run_demo(settings, tmp_path)
+    password = (tmp_path / "demo-password.txt").read_text().strip()
+    assert password in first
+    counts = (Organisation.objects.count(), Location.objects.count(), Membership.objects.count())
+    second = run_demo(settings, tmp_path)
+    assert "reused" in second
+    assert password in second
+    assert counts == (Organisation.objects.count(), Location.objects.count(), Membership.objects.count())
+
+
+def test_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo", stdout=StringIO())
+    assert not Organisation.objects.exists()

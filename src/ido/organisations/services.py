@@ -39,7 +39,10 @@ def _check_served(kind: str, served: list[Municipality]) -> None:
 
 
 def _check_name_free(kind: str, name: str, *, exclude_pk: int | None = None) -> None:
-    if Organisation.objects.filter(kind=kind, name__iexact=name).exclude(pk=exclude_pk).exists():
+    same_name = Organisation.objects.filter(kind=kind, name__iexact=name)
+    if exclude_pk is not None:
+        same_name = same_name.exclude(pk=exclude_pk)
+    if same_name.exists():
         raise ValidationError({"name": _("An organisation of this kind with this name already exists.")})
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ido.locations.opening_hours import (
     Block,
+    HoursProblem,
     Period,
     Schedule,
     blocks_on,
@@ -19,6 +20,7 @@ from ido.locations.opening_hours import (
     next_opening,
     overlapping_blocks,
     periods_on,
+    weekly_hours_problems,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -440,3 +442,22 @@ def test_periods_of_a_day_are_ordered_and_do_not_overlap(schedule, day):
     for start, end in periods:
         assert start.astimezone(AMS).date() == day
         assert end.astimezone(AMS).date() == day
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([(0, time(9), time(12)), (0, time(12), time(17))], []),
+        ([(0, time(9), time(12)), (1, time(10), time(11))], []),
+        ([(0, time(17), time(9))], [HoursProblem(0, "closes_before_opens")]),
+        ([(0, time(9), time(13)), (0, time(12), time(17))], [HoursProblem(1, "overlap", 0)]),
+        # A long block overlapping two later ones is reported with both, not only the first pair.
+        (
+            [(2, time(9), time(17)), (2, time(10), time(11)), (2, time(12), time(13))],
+            [HoursProblem(1, "overlap", 0), HoursProblem(2, "overlap", 0)],
+        ),
+        ([(3, time(9), time(12)), (3, time(9), time(12))], [HoursProblem(1, "overlap", 0)]),
+    ],
+)
+def test_weekly_hours_problems_name_the_row(rows, expected):
+    assert weekly_hours_problems(rows) == expected

@@ -261,3 +261,33 @@ def test_location_view_refuses_a_forged_library(client, as_role):
     assert response.context["form"].errors
     assert not Location.objects.exists()
     assert coordinator
+
+
+def test_hours_form_puts_the_overlap_message_on_the_row_and_saves_nothing(client, as_role):
+    from django.urls import reverse
+
+    coordinator = as_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    data = {
+        "hours-TOTAL_FORMS": "3",
+        "hours-INITIAL_FORMS": "0",
+        "hours-0-weekday": "1",
+        "hours-0-opens": "10:00",
+        "hours-0-closes": "12:30",
+        "hours-1-weekday": "1",
+        "hours-1-opens": "12:00",
+        "hours-1-closes": "17:00",
+        "hours-2-weekday": "",
+        "hours-2-opens": "",
+        "hours-2-closes": "",
+    }
+    response = client.post(reverse("locations:hours", kwargs={"pk": location.pk}), data)
+    assert response.status_code == 200
+    forms = response.context["formset"].forms
+    assert forms[1].errors["opens"] == ["Dinsdag: 10:00–12:30 en 12:00–17:00 overlappen elkaar."]
+    assert not forms[0].errors
+    assert not location.opening_hours.exists()
+    data["hours-1-opens"] = "13:30"
+    response = client.post(reverse("locations:hours", kwargs={"pk": location.pk}), data)
+    assert response.status_code == 302
+    assert location.opening_hours.count() == 2

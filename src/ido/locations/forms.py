@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ido.locations.models import SPOKEN_LANGUAGES, Location, Weekday
+from ido.locations.opening_hours import weekly_hours_problems
+from ido.locations.services import HoursBlock, hours_problem_message
 from ido.locations.validators import normalise_postcode
 from ido.organisations.models import Municipality
 
@@ -73,7 +75,28 @@ class HoursRowForm(forms.Form):
     closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
 
-HoursFormSet = forms.formset_factory(HoursRowForm, extra=3, can_delete=True)
+class BaseHoursFormSet(forms.BaseFormSet):
+    def blocks(self) -> list[HoursBlock]:
+        return [
+            HoursBlock(form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
+            for form in self.used_forms()
+        ]
+
+    def used_forms(self) -> list[forms.Form]:
+        return [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+    def clean(self):
+        """Put each rule problem next to the row it is about."""
+        if any(self.errors):
+            return
+        used = self.used_forms()
+        blocks = self.blocks()
+        for problem in weekly_hours_problems([(b.weekday, b.opens, b.closes) for b in blocks]):
+            field = "closes" if problem.kind == "closes_before_opens" else "opens"
+            used[problem.index].add_error(field, hours_problem_message(problem, blocks))
+
+
+HoursFormSet = forms.formset_factory(HoursRowForm, formset=BaseHoursFormSet, extra=3, can_delete=True)
 
 
 class OpeningExceptionForm(forms.Form):

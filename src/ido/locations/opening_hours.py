@@ -6,11 +6,11 @@ datetimes that share a tzinfo would silently compare wall-clock times instead).
 """
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -135,7 +135,37 @@ def next_opening(schedule: Schedule, after: datetime, search_days: int = SEARCH_
     return None
 
 
-def overlapping_blocks(blocks: Iterable[Block]) -> list[tuple[Block, Block]]:
-    """Pairs of blocks on one day that overlap (touching, like 12:00–12:00, is allowed)."""
-    ordered = sorted(blocks)
-    return [(a, b) for a, b in pairwise(ordered) if b.opens < a.closes]
+@dataclass(frozen=True)
+class HoursProblem:
+    """Something wrong with row `index` of a list of weekly hours: it closes before it opens, or it overlaps
+    row `other` on the same day."""
+
+    index: int
+    kind: Literal["closes_before_opens", "overlap"]
+    other: int | None = None
+
+
+def weekly_hours_problems(rows: Sequence[tuple[int, time, time]]) -> list[HoursProblem]:
+    """Check rows of (weekday, opens, closes) as a whole; returns the problems, sorted by row."""
+    problems = []
+    by_day: dict[int, list[tuple[Block, int]]] = {}
+    for index, (weekday, opens, closes) in enumerate(rows):
+        if closes <= opens:
+            problems.append(HoursProblem(index, "closes_before_opens"))
+        else:
+            by_day.setdefault(weekday, []).append((Block(opens, closes), index))
+    for day_rows in by_day.values():
+        latest: tuple[Block, int] | None = None  # the row that closes last among those seen so far
+        for block, index in sorted(day_rows, key=lambda row: (row[0], row[1])):
+            if latest is not None and block.opens < latest[0].closes:
+                problems.append(HoursProblem(index, "overlap", latest[1]))
+            if latest is None or block.closes > latest[0].closes:
+                latest = (block, index)
+    return sorted(problems, key=lambda problem: problem.index)
+
+
+def overlapping_blocks(blocks: Sequence[Block]) -> list[tuple[Block, Block]]:
+    """Blocks on one day that overlap an earlier one, each paired with the earlier block it runs into
+    (touching, like 10:00–12:00 and 12:00–14:00, is allowed)."""
+    problems = weekly_hours_problems([(0, block.opens, block.closes) for block in blocks])
+    return [(blocks[p.other], blocks[p.index]) for p in problems if p.other is not None]

@@ -1,5 +1,6 @@
 """Writes for IDO locations and their opening hours: typed, atomic, audited."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from ido.core import audit
 from ido.locations.models import Location, OpeningException, OpeningHours, Weekday
-from ido.locations.opening_hours import Block, overlapping_blocks
+from ido.locations.opening_hours import Block, HoursProblem, overlapping_blocks, weekly_hours_problems
 from ido.locations.validators import normalise_postcode
 from ido.organisations.models import Membership, Municipality, Organisation
 from ido.organisations.roles import OrganisationKind
@@ -125,34 +126,28 @@ def update_location(*, actor: Membership, location: Location, municipality: Muni
     return location
 
 
-def check_blocks(blocks: list[HoursBlock]) -> None:
+def hours_problem_message(problem: HoursProblem, blocks: Sequence[HoursBlock]) -> str:
+    block = blocks[problem.index]
+    day = Weekday(block.weekday).label
+    if problem.kind == "closes_before_opens":
+        return _("%(day)s: the closing time %(closes)s is not after the opening time %(opens)s.") % {
+            "day": day,
+            "opens": f"{block.opens:%H:%M}",
+            "closes": f"{block.closes:%H:%M}",
+        }
+    other = blocks[problem.other if problem.other is not None else problem.index]
+    return _("%(day)s: %(a)s and %(b)s overlap.") % {
+        "day": day,
+        "a": f"{other.opens:%H:%M}–{other.closes:%H:%M}",
+        "b": f"{block.opens:%H:%M}–{block.closes:%H:%M}",
+    }
+
+
+def check_blocks(blocks: Sequence[HoursBlock]) -> None:
     """Refuse blocks that end before they start, and blocks on one day that overlap."""
-    errors = []
-    by_day: dict[int, list[Block]] = {}
-    for block in blocks:
-        if block.closes <= block.opens:
-            errors.append(
-                _("%(day)s: the closing time %(closes)s is not after the opening time %(opens)s.")
-                % {
-                    "day": Weekday(block.weekday).label,
-                    "opens": f"{block.opens:%H:%M}",
-                    "closes": f"{block.closes:%H:%M}",
-                }
-            )
-            continue
-        by_day.setdefault(block.weekday, []).append(Block(block.opens, block.closes))
-    for weekday, day_blocks in sorted(by_day.items()):
-        for first, second in overlapping_blocks(day_blocks):
-            errors.append(
-                _("%(day)s: %(a)s and %(b)s overlap.")
-                % {
-                    "day": Weekday(weekday).label,
-                    "a": f"{first.opens:%H:%M}–{first.closes:%H:%M}",
-                    "b": f"{second.opens:%H:%M}–{second.closes:%H:%M}",
-                }
-            )
-    if errors:
-        raise ValidationError(errors)
+    problems = weekly_hours_problems([(b.weekday, b.opens, b.closes) for b in blocks])
+    if problems:
+        raise ValidationError([hours_problem_message(problem, blocks) for problem in problems])
 
 
 @transaction.atomic

@@ -110,13 +110,8 @@ def location_hours(request, pk: int):
     ]
     formset = HoursFormSet(data=request.POST or None, initial=initial, prefix="hours")
     if request.method == "POST" and formset.is_valid():
-        blocks = [
-            services.HoursBlock(form.cleaned_data["weekday"], form.cleaned_data["opens"], form.cleaned_data["closes"])
-            for form in formset.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
         try:
-            services.set_opening_hours(actor=request.membership, location=location, blocks=blocks)
+            services.set_opening_hours(actor=request.membership, location=location, blocks=formset.blocks())
         except ValidationError as error:
             formset_errors = error.messages
         else:

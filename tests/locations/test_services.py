@@ -291,3 +291,17 @@ def test_hours_form_puts_the_overlap_message_on_the_row_and_saves_nothing(client
     response = client.post(reverse("locations:hours", kwargs={"pk": location.pk}), data)
     assert response.status_code == 302
     assert location.opening_hours.count() == 2
+
+
+def test_exception_form_does_not_drop_times_when_closed_is_ticked(client, as_role):
+    from django.urls import reverse
+
+    coordinator = as_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    response = client.post(
+        reverse("locations:exceptions", kwargs={"pk": location.pk}),
+        {"date": "2026-12-24", "is_closed": "on", "opens": "10:00", "closes": "12:00"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["is_closed"]
+    assert not location.opening_exceptions.exists()

@@ -3,11 +3,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
 class ApiToken(models.Model):
     """A key with which an organisation's software reads the API. Only a hash of the key is stored."""
 
@@ -45,8 +40,6 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(
         _("revoked at"), null=True, blank=True, help_text=_("A revoked token no longer gives access.")
     )
-
-    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")

@@ -109,3 +109,12 @@ class OpeningExceptionForm(forms.Form):
         label=_("Closes"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("is_closed") and (cleaned.get("opens") or cleaned.get("closes")):
+            # Do not drop times silently: the person meant one of the two.
+            self.add_error(
+                "is_closed", _("Closed all day, or open at other times? Untick this box, or clear the times.")
+            )
+        return cleaned

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from ido.locations.models import Location, OpeningException, OpeningHours
+from ido.locations.models import Location, LocationStatus, OpeningException, OpeningHours
 from ido.locations.opening_hours import Block, Schedule, current_period, next_opening
 from ido.organisations.roles import OrganisationKind
 
@@ -64,12 +64,16 @@ def with_opening_status(locations, now: datetime | None = None) -> list[dict]:
     now = now or timezone.now()
     rows = []
     for location in locations:
-        schedule = schedule_for(location)
-        rows.append(
-            {
-                "location": location,
-                "open_until": current_period(schedule, now),
-                "next_opening": next_opening(schedule, now),
-            }
-        )
+        row = {"location": location, "open_until": None, "next_opening": None}
+        # Planned and closed locations have no opening to show; the search ahead is the costly part.
+        if location.status == LocationStatus.OPEN:
+            schedule = schedule_for(location)
+            row["open_until"] = current_period(schedule, now)
+            row["next_opening"] = next_opening(schedule, now)
+        rows.append(row)
     return rows
+
+
+def public_locations() -> QuerySet[Location]:
+    """Open IDO locations, for everyone (no login): what the public pages may show."""
+    return Location.objects.filter(status=LocationStatus.OPEN, library__is_active=True).select_related("municipality")

@@ -186,6 +186,8 @@ def add_opening_exception(
     reason: str = "",
 ) -> OpeningException:
     _check_may_manage(actor, location.library)
+    # Lock the location so two people adding hours for the same date cannot both pass the checks below.
+    Location.objects.select_for_update().filter(pk=location.pk).first()
     existing = list(location.opening_exceptions.filter(date=day))
     if is_closed:
         if existing:

@@ -1,14 +1,11 @@
 """The first screen of each role."""
 
-from django.db.models import Count, Q
 from django.shortcuts import render
 
 from ido.core.access import permission_required
-from ido.locations.models import Location, LocationStatus
+from ido.locations.models import LocationStatus
 from ido.locations.selectors import locations_visible_to, with_opening_hours, with_opening_status
-from ido.organisations.models import Municipality, Organisation, Province
-from ido.organisations.roles import OrganisationKind
-from ido.organisations.selectors import memberships_visible_to
+from ido.organisations.selectors import memberships_visible_to, national_overview
 
 
 @permission_required("home.desk")
@@ -55,29 +52,4 @@ def municipality(request):
 
 @permission_required("home.national")
 def national(request):
-    by_kind = dict(Organisation.objects.values_list("kind").annotate(n=Count("id")))
-    by_status = dict(Location.objects.values_list("status").annotate(n=Count("id")))
-    open_location = Q(locations__status=LocationStatus.OPEN)
-    provinces = [
-        {
-            "label": Province(row["province"]).label,
-            "total": row["total"],
-            "covered": row["covered"],
-            "uncovered": row["total"] - row["covered"],
-        }
-        for row in Municipality.objects.filter(valid_until__isnull=True)
-        .values("province")
-        .annotate(total=Count("id", distinct=True), covered=Count("id", filter=open_location, distinct=True))
-        .order_by("province")
-    ]
-    return render(
-        request,
-        "dashboards/national.html",
-        {
-            "organisation_counts": [(label, by_kind.get(value, 0)) for value, label in OrganisationKind.choices],
-            "location_counts": [(label, by_status.get(value, 0)) for value, label in LocationStatus.choices],
-            "municipality_count": sum(row["total"] for row in provinces),
-            "covered_count": sum(row["covered"] for row in provinces),
-            "provinces": provinces,
-        },
-    )
+    return render(request, "dashboards/national.html", national_overview(request.membership))

@@ -5,17 +5,9 @@ the one chosen in the session, or the only one; None when they have none or stil
 """
 
 from ido.organisations.models import Membership
+from ido.organisations.selectors import memberships_of
 
 SESSION_KEY = "ido_membership_id"
-
-
-def active_memberships(user) -> list[Membership]:
-    return list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("organisation", "organisation__municipality")
-        .order_by("organisation__name", "role")
-    )
 
 
 def choose_membership(memberships: list[Membership], chosen_id: int | None) -> Membership | None:
@@ -35,6 +27,6 @@ class ActingMembershipMiddleware:
         request.memberships = []
         request.membership = None
         if request.user.is_authenticated:
-            request.memberships = active_memberships(request.user)
+            request.memberships = memberships_of(request.user)
             request.membership = choose_membership(request.memberships, request.session.get(SESSION_KEY))
         return self.get_response(request)

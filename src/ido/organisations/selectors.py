@@ -3,10 +3,12 @@
 `actor` is anything with `.organisation` and `.has_perm()`: a Membership, or an API token's actor.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from ido.locations.models import LocationStatus
-from ido.organisations.models import Membership, Municipality, Organisation
+from ido.locations.models import Location, LocationStatus
+from ido.organisations.models import Membership, Municipality, Organisation, Province
+from ido.organisations.roles import OrganisationKind
 
 
 def organisations_visible_to(actor) -> QuerySet[Organisation]:
@@ -72,5 +74,40 @@ def filter_municipalities(
     return municipalities
 
 
-def municipalities_served_by(library: Organisation) -> QuerySet[Municipality]:
-    return library.served_municipalities.order_by("name")
+def memberships_of(user) -> list[Membership]:
+    """The memberships a user can act in, for the organisation switcher."""
+    return list(
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("organisation", "organisation__municipality")
+        .order_by("organisation__name", "role")
+    )
+
+
+def national_overview(actor) -> dict:
+    """Counts for the national administrator: organisations by kind, locations by status, and per province
+    how many current municipalities have an open IDO location."""
+    if not actor.has_perm("organisations.view_all"):
+        raise PermissionDenied
+    by_kind = dict(Organisation.objects.values_list("kind").annotate(n=Count("id")))
+    by_status = dict(Location.objects.values_list("status").annotate(n=Count("id")))
+    open_location = Q(locations__status=LocationStatus.OPEN)
+    provinces = [
+        {
+            "label": Province(row["province"]).label,
+            "total": row["total"],
+            "covered": row["covered"],
+            "uncovered": row["total"] - row["covered"],
+        }
+        for row in Municipality.objects.filter(valid_until__isnull=True)
+        .values("province")
+        .annotate(total=Count("id", distinct=True), covered=Count("id", filter=open_location, distinct=True))
+        .order_by("province")
+    ]
+    return {
+        "organisation_counts": [(label, by_kind.get(value, 0)) for value, label in OrganisationKind.choices],
+        "location_counts": [(label, by_status.get(value, 0)) for value, label in LocationStatus.choices],
+        "municipality_count": sum(row["total"] for row in provinces),
+        "covered_count": sum(row["covered"] for row in provinces),
+        "provinces": provinces,
+    }

@@ -1,6 +1,10 @@
 """Each role's home screen shows that role's figures, with a bounded number of queries."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from ido.locations.models import LocationStatus
@@ -74,3 +78,14 @@ def test_municipality_search_answers_htmx_with_the_results_only(client, as_role)
     body = response.content.decode()
     assert "Utrecht" in body
     assert "<html" not in body
+
+
+def test_days_inside_sentences_are_lowercase_and_day_labels_capitalised(client, as_role):
+    wednesday_noon = datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    with time_machine.travel(wednesday_noon, tick=False):
+        coordinator = as_role(Role.COORDINATOR)
+        location = LocationFactory(library=coordinator.organisation)
+        OpeningHoursFactory(location=location, weekday=0)
+        body = client.get(reverse("locations:detail", kwargs={"pk": location.pk})).content.decode()
+    assert ">Maandag<" in body  # the row of the week table
+    assert "weer open op maandag 7 december vanaf 10:00" in body

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ido.locations.validators import validate_postcode
 from ido.organisations.models import Municipality, Organisation
@@ -19,13 +20,15 @@ class Staffing(models.TextChoices):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A context of their own: Django's date formats translate the bare "Monday" for use inside sentences
+    # ("maandag"), while these labels start a row or an option ("Maandag").
+    MONDAY = 0, pgettext_lazy("weekday as a label", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday as a label", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday as a label", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday as a label", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday as a label", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday as a label", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday as a label", "Sunday")
 
 
 # Languages a desk can help in; codes from ISO 639-1.

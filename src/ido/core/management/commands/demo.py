@@ -294,10 +294,12 @@ class Command(BaseCommand):
             ]
             location_services.set_opening_hours(actor=admin, location=location, blocks=blocks)
             if hours == "long":
+                # A Thursday about two weeks ahead: a day these locations would otherwise be open.
+                in_two_weeks = today + timedelta(days=14)
                 location_services.add_opening_exception(
                     actor=admin,
                     location=location,
-                    day=today + timedelta(days=14),
+                    day=in_two_weeks + timedelta(days=(3 - in_two_weeks.weekday()) % 7),
                     is_closed=True,
                     reason="Studiedag medewerkers",
                 )

@@ -141,6 +141,7 @@ MATRIX = {
         foreign=lambda w: {"pk": w.other_membership.pk},
     ),
     "organisations:municipalities": Row(allowed(MUNI, NATIONAL)),
+    "organisations:municipality_import": Row(allowed(NATIONAL)),
     "organisations:municipality": Row(allowed(MUNI, NATIONAL), kwargs=lambda w: {"cbs_code": "GM0344"}),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),

@@ -62,3 +62,32 @@ class MunicipalityFilterForm(forms.Form):
     without_open_location = forms.BooleanField(
         label=_("Only municipalities without an open IDO location"), required=False
     )
+
+
+class MunicipalityImportForm(forms.Form):
+    MAX_BYTES = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns cbs_code, name and province_cbs_code; optionally valid_from, inhabitants and "
+            "inhabitants_year. UTF-8, comma-separated, with a header row."
+        ),
+    )
+    end_missing = forms.BooleanField(
+        label=_("Give municipalities that are not in the file an end date (today)"),
+        required=False,
+        help_text=_("For example after a merger. Without this, they are only listed."),
+    )
+    check_only = forms.BooleanField(label=_("Only check; save nothing"), required=False, initial=True)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB. Is this the right file?"))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(
+                _("This is not a UTF-8 text file. Save it as CSV (UTF-8) and try again.")
+            ) from error

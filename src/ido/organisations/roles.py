@@ -60,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "organisations.view_all",
             "organisations.manage",
             "municipalities.view",
+            "municipalities.manage",
             "audit.view",
             "audit.view_all",
             "api_tokens.manage",

@@ -293,7 +293,7 @@ class MunicipalityImportResult:
 def import_municipalities(
     *,
     rows: Iterable[MunicipalityRow],
-    actor=None,
+    actor: Membership | None = None,
     end_missing: bool = False,
     today: date | None = None,
     source: str = "",
@@ -303,8 +303,11 @@ def import_municipalities(
     Creates new municipalities and updates name, province and valid_from of existing ones. A row without
     valid_from leaves a known date alone. Population figures are stored per year. Active municipalities that
     the list lacks get valid_until = today when `end_missing` is set; otherwise they are only reported.
-    Nothing is ever deleted. Records one audit event; `actor` is None when the system imports.
+    Nothing is ever deleted. Records one audit event; `actor` (a Membership) is None when the system imports
+    from the command line.
     """
+    if actor is not None and not actor.has_perm("municipalities.manage"):
+        raise PermissionDenied
     rows = list(rows)
     codes = [row.cbs_code for row in rows]
     if not rows:
@@ -372,7 +375,8 @@ def import_municipalities(
             result.not_in_file.append(municipality)
 
     audit.record(
-        actor=actor,
+        actor=actor.user if actor is not None else None,
+        organisation=actor.organisation if actor is not None else None,
         action="organisations.municipalities.imported",
         detail={
             "source": source,

@@ -13,5 +13,6 @@ urlpatterns = [
     path("members/new/", views.member_add, name="member_add"),
     path("members/<int:pk>/end/", views.member_end, name="member_end"),
     path("municipalities/", views.municipality_list, name="municipalities"),
+    path("municipalities/import/", views.municipality_import, name="municipality_import"),
     path("municipalities/<str:cbs_code>/", views.municipality_detail, name="municipality"),
 ]

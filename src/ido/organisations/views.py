@@ -1,6 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -8,7 +10,15 @@ from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.selectors import locations_visible_to, with_opening_hours, with_opening_status
 from ido.organisations import selectors, services
-from ido.organisations.forms import MemberForm, MunicipalityFilterForm, OrganisationEditForm, OrganisationForm
+from ido.organisations.forms import (
+    MemberForm,
+    MunicipalityFilterForm,
+    MunicipalityImportForm,
+    OrganisationEditForm,
+    OrganisationForm,
+)
+from ido.organisations.municipality_import import parse_municipalities
+from ido.organisations.municipality_import_report import change_lines
 from ido.organisations.roles import OrganisationKind
 
 
@@ -160,3 +170,32 @@ def municipality_detail(request, cbs_code: str):
             "populations": municipality.populations.order_by("-year"),
         },
     )
+
+
+class _CheckOnly(Exception):
+    """Rolls back an import that was only a check."""
+
+
+@permission_required("municipalities.manage")
+def municipality_import(request):
+    """Upload a CBS municipality list: every row is checked first; one bad row and nothing is imported."""
+    form = MunicipalityImportForm(data=request.POST or None, files=request.FILES or None)
+    context: dict = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        parsed = parse_municipalities(form.cleaned_data["file"], today=timezone.localdate())
+        context["errors"] = parsed.errors
+        if not parsed.errors:
+            try:
+                with transaction.atomic():
+                    result = services.import_municipalities(
+                        actor=request.membership,
+                        rows=parsed.rows,
+                        end_missing=form.cleaned_data["end_missing"],
+                        source=request.FILES["file"].name,
+                    )
+                    if form.cleaned_data["check_only"]:
+                        raise _CheckOnly
+            except _CheckOnly:
+                context["checked_only"] = True
+            context.update(result=result, lines=change_lines(result), row_count=len(parsed.rows))
+    return render(request, "organisations/municipality_import.html", context)

@@ -1,6 +1,5 @@
 """manage.py import_municipalities: load the CBS municipality list (bundled 2025 division, or --file)."""
 
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -10,23 +9,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ido.organisations.models import Municipality, Province
 from ido.organisations.municipality_import import BUNDLED_MUNICIPALITIES, read_municipalities_file
+from ido.organisations.municipality_import_report import change_lines
 from ido.organisations.services import MunicipalityImportResult, import_municipalities
 
 
 class DryRunRollback(Exception):
     """Raised inside the transaction of a dry run so that nothing is kept."""
-
-
-def _show(field: str, value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    if field == "province":
-        return f"{value} {Province(value).label}"
-    if isinstance(value, date):
-        return value.isoformat()  # as in the file
-    return str(value)
 
 
 class Command(BaseCommand):
@@ -101,65 +90,8 @@ class Command(BaseCommand):
 
     def _report(self, result: MunicipalityImportResult, *, rows: int, end_missing: bool) -> None:
         out = self.stdout.write
-        for municipality in result.created:
-            out(
-                "  + "
-                + _("new: %(code)s %(name)s (%(province)s)")
-                % {
-                    "code": municipality.cbs_code,
-                    "name": municipality.name,
-                    "province": municipality.get_province_display(),
-                }
-            )
-        for change in result.updated:
-            details = "; ".join(
-                _("%(field)s %(before)s → %(after)s")
-                % {
-                    "field": Municipality._meta.get_field(name).verbose_name,
-                    "before": _show(name, before),
-                    "after": _show(name, after),
-                }
-                for name, (before, after) in change.changes.items()
-            )
-            out(f"  ~ {change.municipality.cbs_code} {change.municipality.name}: {details}")
-        for population in result.populations:
-            values = {
-                "code": population.municipality.cbs_code,
-                "name": population.municipality.name,
-                "year": population.year,
-                "before": population.before,
-                "after": population.after,
-            }
-            if population.before is None:
-                out("  + " + _("inhabitants %(code)s %(name)s %(year)d: %(after)d") % values)
-            else:
-                out("  ~ " + _("inhabitants %(code)s %(name)s %(year)d: %(before)d → %(after)d") % values)
-        for municipality in result.ended:
-            out(
-                "  - "
-                + _("ended (not in file): %(code)s %(name)s, exists until %(date)s")
-                % {
-                    "code": municipality.cbs_code,
-                    "name": municipality.name,
-                    "date": _show("valid_until", municipality.valid_until),
-                }
-            )
-        for municipality in result.not_in_file:
-            out(
-                "  ? "
-                + _("not in file, left alone: %(code)s %(name)s")
-                % {"code": municipality.cbs_code, "name": municipality.name}
-            )
-        for municipality in result.listed_but_ended:
-            out(
-                "  ! "
-                + _("in file but ended on %(date)s in the database (end date left alone): %(code)s %(name)s")
-                % {
-                    "code": municipality.cbs_code,
-                    "name": municipality.name,
-                    "date": _show("valid_until", municipality.valid_until),
-                }
-            )
+        for line in change_lines(result):
+            out(line)
 
         out(_("%(rows)d municipalities in the file.") % {"rows": rows})
         summary = _("Created %(created)d, updated %(updated)d, unchanged %(unchanged)d.") % {

@@ -253,3 +253,15 @@ def test_a_password_without_the_second_factor_opens_no_page_of_the_app(client, w
         if response.status_code != 302 or response.url != verify:
             leaks.append(f"{row.method.upper()} {url}: {response.status_code}")
     assert not leaks, "\n".join(leaks)
+
+
+@pytest.mark.parametrize("script_name", ["/api", "/static", "/health"])
+def test_a_script_name_prefix_does_not_open_the_app_without_the_second_factor(client, world, script_name):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = world.members[NATIONAL].user
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    client.force_login(user)
+    response = client.get("/app/home/national/", SCRIPT_NAME=script_name)
+    assert response.status_code == 302
+    assert response.url.endswith("/accounts/2fa/verify/")

@@ -193,3 +193,52 @@ def test_user_with_two_memberships_chooses_which_one_to_act_for(client, settings
     client.post(reverse("accounts:choose_organisation"), {"membership": desk.pk})
     assert client.get(reverse("home")).url == reverse("dashboard:desk")
     assert client.get(reverse("dashboard:coordinator")).status_code == 403
+
+
+def test_replacing_the_app_needs_the_password_and_ends_sessions_verified_with_old_codes(
+    client, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from ido.accounts.services import regenerate_backup_codes
+
+    membership = membership_for_role(Role.DESK)
+    user = membership.user
+    old_device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    codes = regenerate_backup_codes(user=user)
+
+    # Someone else's browser got in with a backup code.
+    other = Client()
+    log_in_with_password(other, user.email)
+    other.post(reverse("accounts:verify"), {"token": codes[0]})
+    assert other.get(reverse("dashboard:desk")).status_code == 200
+
+    # The owner replaces the app from a verified session.
+    log_in_with_password(client, user.email)
+    response = client.post(reverse("accounts:verify"), {"token": current_code(old_device)})
+    assert response.status_code == 302, response.context["form"].errors
+    client.get(reverse("accounts:setup"))
+    new_device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(reverse("accounts:setup"), {"password": "wrong", "token": current_code(new_device)})
+    assert response.status_code == 200
+    assert response.context["form"].errors["password"]
+    new_device.refresh_from_db()
+    assert not new_device.confirmed
+
+    new_device.throttle_reset()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:setup"), {"password": TEST_PASSWORD, "token": current_code(new_device)}
+        )
+    assert response.url == reverse("accounts:backup_codes")
+    assert not TOTPDevice.objects.filter(pk=old_device.pk).exists()
+    assert other.get(reverse("dashboard:desk")).url == reverse("accounts:verify")
+    assert client.get(reverse("dashboard:desk")).status_code == 200
+    assert [message.to for message in mail.outbox] == [[user.email]]
+
+
+def test_second_factor_pages_are_never_cached(client):
+    membership = membership_for_role(Role.DESK)
+    log_in_with_password(client, membership.user.email)
+    response = client.get(reverse("accounts:setup"))
+    assert "no-store" in response["Cache-Control"]

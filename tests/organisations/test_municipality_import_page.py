@@ -61,3 +61,25 @@ def test_coordinators_cannot_import(client, as_role):
     as_role(Role.COORDINATOR)
     assert upload(client, GOOD).status_code == 403
     assert not Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307"]).exists()
+
+
+def test_check_only_leaves_no_audit_event(client, as_role):
+    as_role(Role.NATIONAL_ADMIN)
+    upload(client, GOOD, check_only="on")
+    assert not AuditEvent.objects.filter(action="organisations.municipalities.imported").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ('cbs_code,name,province_cbs_code\nGM0344,"Utrecht,PV26\n', 2),  # unclosed quote
+        ("cbs_code,name,province_cbs_code\nGM0344,Utr\x00echt,PV26\n", 2),
+        ('cbs_code,name,province_cbs_code\nGM0344,"Utr\necht",PV26\nGM0307,,PV26\n', 4),
+    ],
+)
+def test_unreadable_or_odd_rows_are_reported_not_crashed_on(client, as_role, text, row):
+    as_role(Role.NATIONAL_ADMIN)
+    response = upload(client, text)
+    assert response.status_code == 200
+    assert row in {error.row_number for error in response.context["errors"]}
+    assert not Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307"]).exists()

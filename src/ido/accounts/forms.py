@@ -48,11 +48,27 @@ class TokenForm(forms.Form):
 class EnrolTokenForm(TokenForm):
     """The first code from a newly scanned app; backup codes do not exist yet at this step."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, replacing: bool, **kwargs):
+        self.user = user
         super().__init__(*args, **kwargs)
         field = self.fields["token"]
         field.help_text = _("The 6-digit code your authenticator app shows now.")
         field.widget.attrs.pop("autofocus", None)
+        if replacing:
+            # Replacing the app from a logged-in browser: ask for the password, so an unattended session
+            # cannot take over the second factor.
+            self.fields["password"] = forms.CharField(
+                label=_("Your password"),
+                strip=False,
+                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+            )
+            self.order_fields(["password", "token"])
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This password is not correct."), code="password_incorrect")
+        return password
 
 
 class ChooseOrganisationForm(forms.Form):

@@ -12,6 +12,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import devices_for_user, user_has_device
@@ -51,6 +52,7 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
+@never_cache
 @login_required
 def verify_view(request):
     """Second step of logging in: a TOTP code or a backup code."""
@@ -62,12 +64,20 @@ def verify_view(request):
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         throttled = False
-        for device in devices_for_user(request.user, confirmed=True):
+        # Six digits come from the app, anything else is a backup code: trying a code on the wrong kind of
+        # device would count as a failure there and slow down the next, correct attempt.
+        from_app = len(token) == 6 and token.isdigit()
+        devices = [
+            device
+            for device in devices_for_user(request.user, confirmed=True)
+            if isinstance(device, TOTPDevice) == from_app
+        ]
+        for device in devices:
             verify_allowed, _info = device.verify_is_allowed()
             throttled = throttled or not verify_allowed
             if verify_allowed and device.verify_token(token):
                 otp_login(request, device)
-                if device.persistent_id.startswith("otp_static"):
+                if not from_app:
                     left = services.remaining_backup_codes(user=request.user)
                     messages.warning(
                         request,
@@ -91,6 +101,8 @@ def _qr_svg(data: str) -> str:
     return image.to_string(encoding="unicode")
 
 
+@never_cache
+@sensitive_post_parameters("password")
 @login_required
 def setup_view(request):
     """Enrol an authenticator app: scan the QR code, confirm with one code, receive backup codes.
@@ -106,7 +118,8 @@ def setup_view(request):
     if device is None:
         device = services.start_totp_enrolment(user=request.user)
         request.session[PENDING_DEVICE_KEY] = device.pk
-    form = EnrolTokenForm(data=request.POST or None)
+    replacing = user_has_device(request.user, confirmed=True)
+    form = EnrolTokenForm(data=request.POST or None, user=request.user, replacing=replacing)
     if request.method == "POST" and form.is_valid():
         codes = services.confirm_totp_enrolment(user=request.user, device=device, token=form.cleaned_data["token"])
         if codes is not None:
@@ -123,6 +136,7 @@ def setup_view(request):
     )
 
 
+@never_cache
 @login_required
 def backup_codes_view(request):
     """Show new backup codes once; on POST, make a new set (the old ones stop working)."""

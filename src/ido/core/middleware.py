@@ -21,7 +21,7 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if chosen in self.available:
             return chosen
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):
             return translation.get_language_from_request(request, check_path=False)
         return settings.LANGUAGE_CODE
 

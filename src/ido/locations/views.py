@@ -18,10 +18,12 @@ from ido.organisations.selectors import organisations_visible_to
 
 def _libraries_for(actor, location=None):
     """Libraries to choose from on the location form; when editing, also the location's own (maybe switched off)."""
-    libraries = organisations_visible_to(actor).filter(kind=OrganisationKind.LIBRARY)
+    libraries = organisations_visible_to(actor).filter(kind=OrganisationKind.LIBRARY).order_by("name")
+    if not actor.has_perm("locations.view_all"):
+        return libraries  # a coordinator's own library, switched off or not
     if location is not None:
-        return libraries.filter(Q(is_active=True) | Q(pk=location.library_id)).order_by("name")
-    return libraries.filter(is_active=True).order_by("name")
+        return libraries.filter(Q(is_active=True) | Q(pk=location.library_id))
+    return libraries.filter(is_active=True)
 
 
 @permission_required("locations.view")

@@ -140,7 +140,10 @@ def parse_municipalities(text: str | Iterable[str], *, today: date | None = None
     today = today or date.today()
     lines = io.StringIO(text) if isinstance(text, str) else text
     reader = csv.reader(lines)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        return ParseResult([], [RowError(1, _("This is not a readable CSV file: %(error)s.") % {"error": error})])
     if header is None:
         return ParseResult([], [RowError(1, _("The file is empty."))])
     header = [column.strip().lstrip("\ufeff") for column in header]
@@ -172,7 +175,16 @@ def parse_municipalities(text: str | Iterable[str], *, today: date | None = None
     rows: list[MunicipalityRow] = []
     errors: list[RowError] = []
     first_row_of_code: dict[str, int] = {}
-    for row_number, values in enumerate(reader, start=2):
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # A broken row (an unclosed quote, a field too long, odd line ends): nothing after it can be trusted.
+            errors.append(RowError(reader.line_num, _("This row cannot be read: %(error)s.") % {"error": error}))
+            break
+        row_number = reader.line_num  # the file's line, also after a quoted field with a line break
         if not any(value.strip() for value in values):
             continue  # a blank line
         problems: list[str] = []
@@ -202,6 +214,8 @@ def parse_municipalities(text: str | Iterable[str], *, today: date | None = None
         name = record["name"]
         if not name:
             problems.append(_("The name is empty."))
+        elif any(ord(character) < 32 for character in name):
+            problems.append(_("The name contains a line break or another control character."))
         elif len(name) > NAME_MAX_LENGTH:
             problems.append(_("The name is longer than %(max)d characters.") % {"max": NAME_MAX_LENGTH})
 

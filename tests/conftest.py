@@ -1,7 +1,17 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import membership_for_role
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request earlier in the same thread may have switched it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def login_verified(client, user) -> None:

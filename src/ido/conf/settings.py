@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ido.accounts",
     "ido.organisations",
     "ido.locations",
+    "ido.registrations",
     "ido.api",
     "ido.public",
 ]

@@ -34,11 +34,15 @@ ROLE_ORGANISATION_KIND: dict[str, str] = {
 
 # Permissions. "*.view" means: in the organisation's scope (see the selectors); "*.view_all" lifts the scope.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.DESK: frozenset({"home.desk", "locations.view"}),
+    Role.DESK: frozenset({"home.desk", "locations.view", "registrations.create", "registrations.view"}),
     Role.COORDINATOR: frozenset(
         {
             "home.coordinator",
             "locations.view",
+            "registrations.create",
+            "registrations.view",
+            "registrations.view_library",
+            "registrations.correct",
             "locations.manage",
             "members.view",
             "members.manage",

@@ -1,0 +1,204 @@
+"""Writes for registrations: typed, atomic; corrections are audited."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ido.core import audit
+from ido.locations.models import Location, LocationStatus
+from ido.locations.selectors import locations_visible_to
+from ido.organisations.models import Membership
+from ido.registrations import rules
+from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit, YesNoUnknown
+from ido.registrations.personal_data import find_personal_data
+
+MAX_QUESTIONS = 10
+
+# Lazy: the message is translated into the language of the request that shows it.
+PERSONAL_DATA_MESSAGES = {
+    "bsn": gettext_lazy("The note contains a number that looks like a BSN. A BSN may never be registered: remove it."),
+    "email": gettext_lazy("The note contains an e-mail address. Registrations are anonymous: remove it."),
+    "phone": gettext_lazy("The note contains a phone number. Registrations are anonymous: remove it."),
+    "iban": gettext_lazy("The note contains a bank account number (IBAN). Registrations are anonymous: remove it."),
+}
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    topic: Topic
+    help_given: HelpGiven
+    service_organisation: ServiceOrganisation | None = None
+    solved: str = YesNoUnknown.UNKNOWN
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    occurred_at: datetime
+    channel: str
+    duration_band: str
+    questions: Sequence[QuestionInput]
+    age_band: str = ""
+    dutch_as_second_language: str = ""
+    first_visit: str = ""
+    note: str = ""
+
+
+def check_note(note: str) -> None:
+    """Refuse a note with personal data in it, naming what was found (and not repeating it)."""
+    kinds = []
+    for finding in find_personal_data(note):
+        if finding.kind not in kinds:
+            kinds.append(finding.kind)
+    if kinds:
+        raise ValidationError({"note": [str(PERSONAL_DATA_MESSAGES[kind]) for kind in kinds]})
+
+
+def _check_terms(questions: Sequence[QuestionInput], *, keep: set[tuple[str, int]], today) -> None:
+    """Retired terms cannot be chosen; `keep` lists (model, pk) pairs already on the visit, which may stay."""
+    for number, question in enumerate(questions, start=1):
+        for term in (question.topic, question.help_given, question.service_organisation):
+            if term is None or term.retired_on is None or term.retired_on > today:
+                continue
+            if (term._meta.label_lower, term.pk) in keep:
+                continue
+            raise ValidationError(
+                {
+                    "questions": _("Question %(number)d: “%(term)s” is no longer in use. Choose another.")
+                    % {"number": number, "term": term.label}
+                }
+            )
+
+
+def _check_visit(data: VisitInput, *, now: datetime) -> None:
+    if not data.questions:
+        raise ValidationError({"questions": _("Register at least one question.")})
+    if len(data.questions) > MAX_QUESTIONS:
+        raise ValidationError({"questions": _("A visit has at most %(max)d questions.") % {"max": MAX_QUESTIONS}})
+    if data.occurred_at > now + rules.FUTURE_SLACK:
+        raise ValidationError({"occurred_at": _("The date and time are in the future.")})
+    check_note(data.note)
+
+
+def _check_location(actor: Membership, location: Location) -> None:
+    if not actor.has_perm("registrations.create"):
+        raise PermissionDenied
+    if not locations_visible_to(actor).filter(pk=location.pk, library=actor.organisation).exists():
+        raise PermissionDenied
+    if location.status == LocationStatus.CLOSED:
+        raise ValidationError({"location": _("This location is closed; choose another.")})
+
+
+def _write_questions(visit: Visit, questions: Sequence[QuestionInput]) -> None:
+    Question.objects.bulk_create(
+        [
+            Question(
+                visit=visit,
+                position=number,
+                topic=question.topic,
+                service_organisation=question.service_organisation,
+                help_given=question.help_given,
+                solved=question.solved,
+                location_id=visit.location_id,
+                library_id=visit.library_id,
+                occurred_at=visit.occurred_at,
+            )
+            for number, question in enumerate(questions, start=1)
+        ]
+    )
+
+
+VISIT_FIELDS = (
+    "occurred_at",
+    "channel",
+    "duration_band",
+    "age_band",
+    "dutch_as_second_language",
+    "first_visit",
+    "note",
+)
+
+
+@transaction.atomic
+def register_visit(*, actor: Membership, location: Location, data: VisitInput) -> Visit:
+    """Record an anonymous visit with its questions at one of the actor's library's locations."""
+    now = timezone.now()
+    _check_location(actor, location)
+    _check_visit(data, now=now)
+    _check_terms(data.questions, keep=set(), today=timezone.localdate())
+    visit = Visit.objects.create(
+        location=location,
+        library_id=location.library_id,
+        registered_by=actor.user,
+        **{name: getattr(data, name) for name in VISIT_FIELDS},
+    )
+    _write_questions(visit, data.questions)
+    return visit
+
+
+def _may_change(actor: Membership, visit: Visit, now: datetime) -> bool:
+    if visit.library_id != actor.organisation.pk or not actor.has_perm("registrations.create"):
+        return False
+    return rules.may_edit(
+        is_own=visit.registered_by_id == actor.user.pk,
+        may_correct_library=actor.has_perm("registrations.correct"),
+        created_at=visit.created_at,
+        now=now,
+    )
+
+
+@transaction.atomic
+def correct_visit(*, actor: Membership, visit: Visit, data: VisitInput) -> Visit:
+    """Change a registration: staff their own within the edit window, coordinators any of their library's.
+    Corrections of final registrations are audited with what changed."""
+    now = timezone.now()
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if not _may_change(actor, visit, now):
+        raise PermissionDenied
+    _check_visit(data, now=now)
+    old_questions = list(visit.questions.order_by("position"))
+    keep = {
+        (term._meta.label_lower, term.pk)
+        for question in old_questions
+        for term in (question.topic, question.help_given, question.service_organisation)
+        if term is not None
+    }
+    _check_terms(data.questions, keep=keep, today=timezone.localdate())
+    before: dict[str, object] = {name: str(getattr(visit, name)) for name in VISIT_FIELDS}
+    before["questions"] = [
+        _question_summary(q.topic, q.service_organisation, q.help_given, q.solved) for q in old_questions
+    ]
+    for name in VISIT_FIELDS:
+        setattr(visit, name, getattr(data, name))
+    visit.save()
+    visit.questions.all().delete()
+    _write_questions(visit, data.questions)
+    if rules.is_final_for_staff(created_at=visit.created_at, now=now) or visit.registered_by_id != actor.user.pk:
+        audit.record(
+            actor=actor.user,
+            organisation=actor.organisation,
+            action="registrations.visit.corrected",
+            target=visit,
+            detail={"before": before},
+        )
+    return visit
+
+
+def _question_summary(topic, organisation, help_given, solved) -> str:
+    return "/".join([topic.code, organisation.code if organisation else "-", help_given.code, solved or "-"])
+
+
+@transaction.atomic
+def undo_visit(*, actor: Membership, visit: Visit) -> None:
+    """Take back a registration just saved by the same person (the undo after saving)."""
+    now = timezone.now()
+    if visit.library_id != actor.organisation.pk or not rules.may_undo(
+        is_own=visit.registered_by_id == actor.user.pk, created_at=visit.created_at, now=now
+    ):
+        raise PermissionDenied
+    visit.delete()

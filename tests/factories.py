@@ -4,6 +4,7 @@ from datetime import time
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from ido.locations.models import Location, LocationStatus, OpeningHours, Staffing
 from ido.organisations.models import Membership, Municipality, Organisation, Province
@@ -112,3 +113,37 @@ def membership_for_role(role: str, **kwargs) -> Membership:
             Role.NATIONAL_ADMIN: NationalBodyFactory,
         }[role]()
     return MembershipFactory(role=role, organisation=organisation, **kwargs)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """A visit with one question (DigiD, explained), as the registration service would store it."""
+
+    class Meta:
+        model = "registrations.Visit"
+        skip_postgeneration_save = True
+
+    location = factory.SubFactory(LocationFactory)
+    library = factory.LazyAttribute(lambda o: o.location.library)
+    occurred_at = factory.LazyFunction(timezone.now)
+    channel = "walk_in"
+    duration_band = "10_20"
+
+    @factory.post_generation
+    def questions(obj, create, extracted, **kwargs):
+        from ido.registrations.models import HelpGiven, Question, Topic
+        from ido.registrations.vocabularies import load_national_vocabularies
+
+        if not create:
+            return
+        if not Topic.objects.exists():  # a browser test's flush removed what the data migration loaded
+            load_national_vocabularies()
+        for position, (topic, help_given) in enumerate(extracted or [("digid", "explained")], start=1):
+            Question.objects.create(
+                visit=obj,
+                position=position,
+                topic=Topic.objects.get(code=topic),
+                help_given=HelpGiven.objects.get(code=help_given),
+                location_id=obj.location_id,
+                library_id=obj.library_id,
+                occurred_at=obj.occurred_at,
+            )

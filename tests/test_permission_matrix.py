@@ -22,6 +22,7 @@ from tests.factories import (
     MunicipalityOrganisationFactory,
     NationalBodyFactory,
     OrganisationFactory,
+    VisitFactory,
 )
 
 ANON = "anonymous"
@@ -56,6 +57,8 @@ class World:
     location_b = None
     exception_a = None
     exception_b = None
+    visit_a = None
+    visit_b = None
     members: dict = field(default_factory=dict)
     other_membership = None
 
@@ -79,6 +82,8 @@ def build_world() -> World:
     }
     w.members = {role: MembershipFactory(role=role, organisation=org) for role, org in organisations.items()}
     w.other_membership = MembershipFactory(role=DESK, organisation=w.library_b)
+    w.visit_a = VisitFactory(location=w.location_a, registered_by=w.members[DESK].user)
+    w.visit_b = VisitFactory(location=w.location_b, registered_by=w.other_membership.user)
     return w
 
 
@@ -143,6 +148,14 @@ MATRIX = {
     "organisations:municipalities": Row(allowed(MUNI, NATIONAL)),
     "organisations:municipality_import": Row(allowed(NATIONAL)),
     "organisations:municipality": Row(allowed(MUNI, NATIONAL), kwargs=lambda w: {"cbs_code": "GM0344"}),
+    "registrations:new": Row(allowed(DESK, COORD)),
+    "registrations:list": Row(allowed(DESK, COORD)),
+    "registrations:undo": Row(
+        {ANON: 302, DESK: 302, COORD: 302, PARTNER: 403, MUNI: 403, NATIONAL: 403},
+        kwargs=lambda w: {"pk": w.visit_a.pk},
+        foreign=lambda w: {"pk": w.visit_b.pk},
+        method="post",
+    ),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
     "locations:detail": Row(

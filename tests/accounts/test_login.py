@@ -191,7 +191,7 @@ def test_user_with_two_memberships_chooses_which_one_to_act_for(client, settings
     client.post(reverse("accounts:choose_organisation"), {"membership": coordinator.pk})
     assert client.get(reverse("home")).url == reverse("dashboard:coordinator")
     client.post(reverse("accounts:choose_organisation"), {"membership": desk.pk})
-    assert client.get(reverse("home")).url == reverse("dashboard:desk")
+    assert client.get(reverse("home")).url == reverse("registrations:new")
     assert client.get(reverse("dashboard:coordinator")).status_code == 403
 
 

@@ -77,7 +77,7 @@ ROLES_MANAGED_BY_COORDINATOR = frozenset({Role.DESK, Role.COORDINATOR})
 
 # The first screen of each role (a URL name).
 ROLE_HOME: dict[str, str] = {
-    Role.DESK: "dashboard:desk",
+    Role.DESK: "registrations:new",
     Role.COORDINATOR: "dashboard:coordinator",
     Role.PARTNER_STAFF: "dashboard:partner",
     Role.MUNICIPAL_OFFICER: "dashboard:municipality",

@@ -193,12 +193,15 @@ def _question_summary(topic, organisation, help_given, solved) -> str:
     return "/".join([topic.code, organisation.code if organisation else "-", help_given.code, solved or "-"])
 
 
+def may_undo(actor: Membership, visit: Visit) -> bool:
+    return visit.library_id == actor.organisation.pk and rules.may_undo(
+        is_own=visit.registered_by_id == actor.user.pk, created_at=visit.created_at, now=timezone.now()
+    )
+
+
 @transaction.atomic
 def undo_visit(*, actor: Membership, visit: Visit) -> None:
     """Take back a registration just saved by the same person (the undo after saving)."""
-    now = timezone.now()
-    if visit.library_id != actor.organisation.pk or not rules.may_undo(
-        is_own=visit.registered_by_id == actor.user.pk, created_at=visit.created_at, now=now
-    ):
+    if not may_undo(actor, visit):
         raise PermissionDenied
     visit.delete()

@@ -1,0 +1,111 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ido.registrations.models import AgeBand, Channel, DurationBand, Topic, Visit, YesNoUnknown
+from ido.registrations.selectors import choosable_help, choosable_organisations, choosable_topics
+from ido.registrations.services import QuestionInput, VisitInput
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class VisitForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None, empty_label=None)
+    occurred_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Now, unless you register a visit afterwards."),
+    )
+    channel = forms.ChoiceField(label=_("How did the visitor come?"), choices=Channel.choices, initial=Channel.WALK_IN)
+    duration_band = forms.ChoiceField(
+        label=_("How long did it take?"), choices=DurationBand.choices, initial=DurationBand.FROM_10_TO_20
+    )
+    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices, required=False)
+    dutch_as_second_language = forms.ChoiceField(
+        label=_("Dutch as a second language"), choices=YesNoUnknown.choices, required=False
+    )
+    first_visit = forms.ChoiceField(label=_("First visit"), choices=YesNoUnknown.choices, required=False)
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=Visit._meta.get_field("note").max_length,
+        required=False,
+        help_text=_("A few words. Never a name, BSN, phone number or e-mail."),
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+
+
+class QuestionForm(forms.Form):
+    topic = TermChoiceField(label=_("Topic"), queryset=None, required=False)
+    service_organisation = TermChoiceField(
+        label=_("Organisation concerned"), queryset=None, required=False, empty_label=_("None or unknown")
+    )
+    help_given = TermChoiceField(label=_("Help given"), queryset=None, empty_label=None, required=False)
+    solved = forms.ChoiceField(label=_("Solved?"), choices=YesNoUnknown.choices, required=False)
+
+    def __init__(self, *args, topics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.filter(pk__in=[t.pk for t in topics])
+        # Most used first: the field's choices keep the order the selector gave.
+        self.fields["topic"].choices = [("", _("Choose a topic")), *[(t.pk, t.label) for t in topics]]
+        self.fields["service_organisation"].queryset = choosable_organisations()
+        self.fields["help_given"].queryset = choosable_help()
+        # The most common help is the default, so a common question needs no choice here.
+        self.fields["help_given"].initial = self.fields["help_given"].queryset.first()
+
+    def has_question(self) -> bool:
+        return bool(self.cleaned_data.get("topic"))
+
+
+class BaseQuestionFormSet(forms.BaseFormSet):
+    def __init__(self, *args, location=None, **kwargs):
+        self.topics = choosable_topics(location=location)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "topics": self.topics}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        filled = [form for form in self.forms if form.cleaned_data and form.has_question()]
+        if not filled:
+            raise forms.ValidationError(_("Choose a topic for at least one question."))
+        for form in filled:
+            if not form.cleaned_data.get("help_given"):
+                form.add_error("help_given", _("Choose what help you gave."))
+
+    def inputs(self) -> list[QuestionInput]:
+        return [
+            QuestionInput(
+                topic=form.cleaned_data["topic"],
+                service_organisation=form.cleaned_data["service_organisation"],
+                help_given=form.cleaned_data["help_given"],
+                solved=form.cleaned_data["solved"],
+            )
+            for form in self.forms
+            if form.cleaned_data and form.has_question()
+        ]
+
+
+QuestionFormSet = forms.formset_factory(QuestionForm, formset=BaseQuestionFormSet, extra=3, max_num=10)
+
+
+def visit_input(form: VisitForm, questions: BaseQuestionFormSet) -> VisitInput:
+    data = form.cleaned_data
+    return VisitInput(
+        occurred_at=data["occurred_at"],
+        channel=data["channel"],
+        duration_band=data["duration_band"],
+        age_band=data["age_band"],
+        dutch_as_second_language=data["dutch_as_second_language"],
+        first_visit=data["first_visit"],
+        note=data["note"],
+        questions=questions.inputs(),
+    )

@@ -1,0 +1,83 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from ido.core.access import permission_required
+from ido.core.forms import apply_validation_error
+from ido.registrations import selectors, services
+from ido.registrations.forms import QuestionFormSet, VisitForm, visit_input
+
+# The location is remembered per device: a desk computer stands at one location.
+LOCATION_COOKIE = "ido_registration_location"
+LAST_VISIT_KEY = "ido_last_visit"
+
+
+def _chosen_location(request, locations):
+    wanted = request.POST.get("location") or request.COOKIES.get(LOCATION_COOKIE)
+    return locations.filter(pk=wanted).first() if wanted and str(wanted).isdigit() else None
+
+
+@permission_required("registrations.create")
+def visit_new(request):
+    """Nieuwe registratie: one visit with its questions, then straight back to an empty form."""
+    actor = request.membership
+    locations = selectors.registration_locations_for(actor)
+    location = _chosen_location(request, locations) or locations.first()
+    form = VisitForm(data=request.POST or None, initial={"location": location}, locations=locations)
+    questions = QuestionFormSet(data=request.POST or None, prefix="q", location=location)
+    if request.method == "POST" and form.is_valid() and questions.is_valid():
+        try:
+            visit = services.register_visit(
+                actor=actor, location=form.cleaned_data["location"], data=visit_input(form, questions)
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            request.session[LAST_VISIT_KEY] = visit.pk
+            count = len(questions.inputs())
+            messages.success(
+                request,
+                ngettext(
+                    "Saved: a visit with %(count)d question at %(location)s.",
+                    "Saved: a visit with %(count)d questions at %(location)s.",
+                    count,
+                )
+                % {"count": count, "location": visit.location.name},
+            )
+            response = redirect("registrations:new")
+            response.set_cookie(LOCATION_COOKIE, str(visit.location_id), max_age=365 * 24 * 3600, samesite="Lax")
+            return response
+    last_visit = selectors.visits_visible_to(actor).filter(pk=request.session.get(LAST_VISIT_KEY)).first()
+    return render(
+        request,
+        "registrations/visit_form.html",
+        {
+            "form": form,
+            "questions": questions,
+            "location": location,
+            "last_visit": last_visit if last_visit and services.may_undo(actor, last_visit) else None,
+        },
+    )
+
+
+@require_POST
+@permission_required("registrations.create")
+def visit_undo(request, pk: int):
+    visit = get_object_or_404(selectors.visits_visible_to(request.membership), pk=pk)
+    try:
+        services.undo_visit(actor=request.membership, visit=visit)
+    except PermissionDenied:
+        messages.error(request, _("This registration can no longer be undone. Ask your coordinator to correct it."))
+    else:
+        request.session.pop(LAST_VISIT_KEY, None)
+        messages.success(request, _("The registration has been undone."))
+    return redirect("registrations:new")
+
+
+@permission_required("registrations.view")
+def visit_list(request):
+    visits = selectors.recent_visits_for(request.membership)
+    return render(request, "registrations/visit_list.html", {"visits": visits})

@@ -57,3 +57,14 @@ def test_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError):
         call_command("demo", stdout=StringIO())
     assert not Organisation.objects.exists()
+
+
+def test_demo_has_a_few_months_of_registrations(settings, tmp_path):
+    from ido.registrations.models import Question, Visit
+
+    run_demo(settings, tmp_path)
+    assert Visit.objects.count() > 100
+    assert Question.objects.count() >= Visit.objects.count()
+    oldest = Visit.objects.order_by("occurred_at").first().occurred_at
+    newest = Visit.objects.order_by("-occurred_at").first().occurred_at
+    assert (newest - oldest).days >= 60

@@ -150,6 +150,9 @@ MATRIX = {
     "organisations:municipality": Row(allowed(MUNI, NATIONAL), kwargs=lambda w: {"cbs_code": "GM0344"}),
     "registrations:new": Row(allowed(DESK, COORD)),
     "registrations:list": Row(allowed(DESK, COORD)),
+    "registrations:overview": Row(allowed(COORD)),
+    "registrations:overview_csv": Row(allowed(COORD)),
+    "registrations:overview_xlsx": Row(allowed(COORD)),
     "registrations:undo": Row(
         {ANON: 302, DESK: 302, COORD: 302, PARTNER: 403, MUNI: 403, NATIONAL: 403},
         kwargs=lambda w: {"pk": w.visit_a.pk},

@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.view",
             "registrations.view_library",
             "registrations.correct",
+            "registrations.overview",
             "locations.manage",
             "members.view",
             "members.manage",

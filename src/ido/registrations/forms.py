@@ -109,3 +109,29 @@ def visit_input(form: VisitForm, questions: BaseQuestionFormSet) -> VisitInput:
         note=data["note"],
         questions=questions.inputs(),
     )
+
+
+class OverviewForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=None, required=False, empty_label=_("All locations")
+    )
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(
+        label=_("Up to and including"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    MAX_DAYS = 3 * 366
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("The end date is before the start date."))
+            elif (end - start).days > self.MAX_DAYS:
+                self.add_error("end", _("Choose a period of at most three years."))
+        return cleaned

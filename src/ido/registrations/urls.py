@@ -8,4 +8,7 @@ urlpatterns = [
     path("", views.visit_list, name="list"),
     path("new/", views.visit_new, name="new"),
     path("<int:pk>/undo/", views.visit_undo, name="undo"),
+    path("overview/", views.overview, name="overview"),
+    path("overview/export.csv", views.overview_export, {"file_format": "csv"}, name="overview_csv"),
+    path("overview/export.xlsx", views.overview_export, {"file_format": "xlsx"}, name="overview_xlsx"),
 ]

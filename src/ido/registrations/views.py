@@ -1,14 +1,21 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
+from ido.locations.selectors import locations_visible_to
 from ido.registrations import selectors, services
-from ido.registrations.forms import QuestionFormSet, VisitForm, visit_input
+from ido.registrations.exports import overview_csv, overview_xlsx
+from ido.registrations.forms import OverviewForm, QuestionFormSet, VisitForm, visit_input
 
 # The location is remembered per device: a desk computer stands at one location.
 LOCATION_COOKIE = "ido_registration_location"
@@ -81,3 +88,55 @@ def visit_undo(request, pk: int):
 def visit_list(request):
     visits = selectors.recent_visits_for(request.membership)
     return render(request, "registrations/visit_list.html", {"visits": visits})
+
+
+def _overview_form(request):
+    today = timezone.localdate()
+    first_of_month = today.replace(day=1)
+    default_start = (first_of_month - timedelta(days=1)).replace(day=1) if today.day < 8 else first_of_month
+    data = request.GET if request.GET.get("start") else {"start": default_start.isoformat(), "end": today.isoformat()}
+    locations = (
+        locations_visible_to(request.membership).filter(library=request.membership.organisation).order_by("name")
+    )
+    return OverviewForm(data=data, locations=locations)
+
+
+@permission_required("registrations.overview")
+def overview(request):
+    """Counts per topic, organisation, help given, channel and location for a period: what the library hands
+    over, without retyping."""
+    form = _overview_form(request)
+    figures = None
+    if form.is_valid():
+        figures = selectors.registration_overview(
+            request.membership,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            location=form.cleaned_data["location"],
+        )
+    return render(
+        request, "registrations/overview.html", {"form": form, "overview": figures, "query": request.GET.urlencode()}
+    )
+
+
+@permission_required("registrations.overview")
+def overview_export(request, file_format: str):
+    form = _overview_form(request)
+    if not form.is_valid():
+        return redirect(f"{reverse('registrations:overview')}?{request.GET.urlencode()}")
+    figures = selectors.registration_overview(
+        request.membership,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        location=form.cleaned_data["location"],
+    )
+    name = f"ido-registraties-{figures.start:%Y%m%d}-{figures.end:%Y%m%d}"
+    if file_format == "xlsx":
+        response = HttpResponse(
+            overview_xlsx(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+        return response
+    response = HttpResponse(overview_csv(figures), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

@@ -1,5 +1,6 @@
 """`ido demo`: a believable region to try the platform with. Safe to run again: it reuses what exists."""
 
+import random
 import secrets
 from datetime import time, timedelta
 from decimal import Decimal
@@ -13,10 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ido.locations import services as location_services
-from ido.locations.models import LocationStatus, Staffing
+from ido.locations.models import Location, LocationStatus, Staffing
+from ido.locations.opening_hours import periods_on
+from ido.locations.selectors import schedule_for
 from ido.organisations import services as organisation_services
 from ido.organisations.models import Membership, Municipality, Organisation
 from ido.organisations.roles import OrganisationKind, Role
+from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit
 
 User = get_user_model()
 
@@ -247,7 +251,82 @@ class Command(BaseCommand):
                 send_invitation=False,
             )
         self._build_locations(admin, organisations, municipalities)
+        self._build_registrations()
         return True
+
+    def _build_registrations(self, days: int = 90) -> None:
+        """A few months of anonymous registrations at the open locations, so overviews are not empty.
+        Seeded, so every demo has the same figures; bulk inserts, so it takes a second."""
+        rng = random.Random(2023)  # noqa: S311 - demo figures, not security
+        topics = list(Topic.objects.filter(retired_on__isnull=True))
+        topic_weights = [
+            30 if t.code == "digid" else 12 if t.code in ("devices", "allowances", "taxes") else 3 for t in topics
+        ]
+        organisations = {o.code: o for o in ServiceOrganisation.objects.all()}
+        topic_organisation = {
+            "digid": "logius",
+            "taxes": "belastingdienst",
+            "allowances": "toeslagen",
+            "pension": "svb",
+            "work-benefits": "uwv",
+            "student-finance": "duo",
+            "fines": "cjib",
+            "driving-licence": "rdw",
+            "municipal-services": "gemeente",
+            "health-care": "zorgverzekeraar",
+            "banking": "bank",
+        }
+        helps = list(HelpGiven.objects.filter(retired_on__isnull=True))
+        help_weights = [50 if h.code == "explained" else 15 if h.code == "done-together" else 8 for h in helps]
+        desk = User.objects.filter(email="desk@demo.test").first()
+        now = timezone.now()
+        for location in Location.objects.filter(status=LocationStatus.OPEN).select_related("library"):
+            schedule = schedule_for(location)
+            visits, question_sets = [], []
+            for offset in range(days, 0, -1):
+                day = timezone.localdate() - timedelta(days=offset)
+                for period in periods_on(schedule, day):
+                    minutes = int((period.end - period.start).total_seconds() // 60)
+                    for _ in range(rng.randint(1, max(2, minutes // 40))):
+                        occurred_at = period.start + timedelta(minutes=rng.randrange(minutes))
+                        visits.append(
+                            Visit(
+                                location=location,
+                                library_id=location.library_id,
+                                registered_by=desk,
+                                occurred_at=occurred_at,
+                                channel=rng.choices(["walk_in", "appointment", "phone"], [80, 15, 5])[0],
+                                duration_band=rng.choices(["under_10", "10_20", "20_40", "over_40"], [20, 45, 25, 10])[
+                                    0
+                                ],
+                                age_band=rng.choices(
+                                    ["", "under_25", "25_44", "45_64", "65_plus"], [30, 5, 10, 15, 40]
+                                )[0],
+                            )
+                        )
+                        question_sets.append(
+                            rng.choices(topics, topic_weights, k=rng.choices([1, 2, 3], [70, 25, 5])[0])
+                        )
+            created = Visit.objects.bulk_create(visits)
+            questions = []
+            for visit, chosen in zip(created, question_sets, strict=True):
+                for position, topic in enumerate(chosen, start=1):
+                    questions.append(
+                        Question(
+                            visit=visit,
+                            position=position,
+                            topic=topic,
+                            service_organisation=organisations.get(topic_organisation.get(topic.code, "")),
+                            help_given=rng.choices(helps, help_weights)[0],
+                            solved=rng.choices(["yes", "no", ""], [70, 10, 20])[0],
+                            location_id=visit.location_id,
+                            library_id=visit.library_id,
+                            occurred_at=visit.occurred_at,
+                        )
+                    )
+            Question.objects.bulk_create(questions, batch_size=2000)
+            # created_at is "now" for all of them; back-dated registrations are final for staff anyway.
+            Visit.objects.filter(pk__in=[v.pk for v in created]).update(created_at=now - timedelta(days=8))
 
     def _build_locations(self, admin, organisations, municipalities) -> None:
         today = timezone.localdate()

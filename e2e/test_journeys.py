@@ -117,3 +117,75 @@ def test_municipality_search_updates_while_typing_under_the_strict_csp(checked_p
     expect(rows).to_have_count(2)
     assert "q=Am" in page.url
     checked_page.check()
+
+
+class Counter:
+    """Counts interactions as the issue defines them: a click, a field filled by typing (Enter to choose
+    included) or a keyboard shortcut. Moving focus with Tab is free."""
+
+    def __init__(self, page):
+        self.page = page
+        self.count = 0
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+        self.count += 1
+
+    def press(self, key: str) -> None:
+        self.page.keyboard.press(key)
+        self.count += 1
+
+    def tab_to(self, selector: str, limit: int = 80) -> None:
+        for _ in range(limit):
+            if self.page.evaluate("(s) => document.activeElement === document.querySelector(s)", selector):
+                return
+            self.page.keyboard.press("Tab")
+        raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_desk_registers_visits_by_keyboard_only_and_counts_the_interactions(checked_page):
+    from tests.factories import LocationFactory
+
+    from ido.registrations.models import Question, Visit
+
+    desk = membership_for_role(Role.DESK)
+    LocationFactory(library=desk.organisation, name="IDO Centrum")
+    checked_page.log_in_as(desk.user)
+    checked_page.goto("/app/registrations/new/")
+    page = checked_page.page
+
+    # A common visit: one question, defaults kept.
+    counter = Counter(page)
+    assert page.evaluate("document.activeElement.name") == "q-0-topic"
+    counter.type("DigiD")
+    counter.tab_to("[name=q-0-service_organisation]")
+    counter.type("Logius")
+    counter.tab_to("form.ido-registration button[type=submit]")
+    counter.press("Enter")
+    page.wait_for_selector(".utrecht-alert--ok")
+    checked_page.check()
+    assert counter.count <= 6, counter.count
+    visit = Visit.objects.get()
+    question = visit.questions.get()
+    assert question.topic.code == "digid"
+    assert question.service_organisation.code == "logius"
+    assert question.help_given.code == "explained"
+
+    # The next visitor: two questions, still by keyboard only.
+    counter = Counter(page)
+    assert page.evaluate("document.activeElement.name") == "q-0-topic"
+    counter.type("Belasting")
+    counter.tab_to("[name=q-0-service_organisation]")
+    counter.type("Belastingdienst")
+    counter.tab_to("[name=q-1-topic]")
+    counter.type("Toeslagen")
+    counter.tab_to("[name=q-1-service_organisation]")
+    counter.type("Dienst")
+    counter.tab_to("form.ido-registration button[type=submit]")
+    counter.press("Enter")
+    page.wait_for_selector(".ido-undo")
+    checked_page.check()
+    assert counter.count <= 8, counter.count
+    latest = Visit.objects.order_by("-pk").first()
+    assert [q.topic.code for q in latest.questions.order_by("position")] == ["taxes", "allowances"]
+    assert Question.objects.filter(visit=latest, service_organisation__code="toeslagen").exists()

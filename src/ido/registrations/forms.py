@@ -68,6 +68,12 @@ class BaseQuestionFormSet(forms.BaseFormSet):
         self.topics = choosable_topics(location=location)
         super().__init__(*args, **kwargs)
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index == 0:
+            # The desk starts typing the topic straight away: the first question's topic has the focus.
+            form.fields["topic"].widget.attrs["autofocus"] = True
+
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "topics": self.topics}
 

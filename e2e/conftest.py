@@ -108,6 +108,10 @@ class CheckedPage:
 
 @pytest.fixture
 def checked_page(browser, live_server):
+    from ido.registrations.vocabularies import load_national_vocabularies
+
+    # Browser tests flush the database after each test, also what data migrations loaded: load it again.
+    load_national_vocabularies()
     # The pages run under their real, strict CSP; axe-core is evaluated through the DevTools protocol,
     # which the CSP does not govern.
     context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")

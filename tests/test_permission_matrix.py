@@ -150,6 +150,7 @@ MATRIX = {
     "organisations:municipality": Row(allowed(MUNI, NATIONAL), kwargs=lambda w: {"cbs_code": "GM0344"}),
     "registrations:new": Row(allowed(DESK, COORD)),
     "registrations:list": Row(allowed(DESK, COORD)),
+    "registrations:repeat": Row(allowed(DESK, COORD, status=302), method="post"),
     "registrations:overview": Row(allowed(COORD)),
     "registrations:overview_csv": Row(allowed(COORD)),
     "registrations:overview_xlsx": Row(allowed(COORD)),

@@ -112,3 +112,27 @@ def test_desk_sees_own_recent_registrations_coordinator_the_librarys(client, as_
     assert list(client.get(reverse("registrations:list")).context["visits"]) == [own]
     as_role(Role.COORDINATOR, organisation=desk.organisation)
     assert set(client.get(reverse("registrations:list")).context["visits"]) == {own, colleagues}
+
+
+def test_same_as_last_visit_is_one_click(client, as_role):
+    desk = as_role(Role.DESK)
+    location = LocationFactory(library=desk.organisation)
+    client.post(
+        reverse("registrations:new"),
+        form_data(location, ("digid", "logius"), ("allowances", "toeslagen"), note="tweede keer"),
+    )
+    first = Visit.objects.get()
+    response = client.post(reverse("registrations:repeat"))
+    assert response.status_code == 302
+    repeat = Visit.objects.exclude(pk=first.pk).get()
+    assert [q.topic.code for q in repeat.questions.order_by("position")] == ["digid", "allowances"]
+    assert repeat.note == ""
+    assert repeat.occurred_at >= first.occurred_at
+    assert client.get(reverse("registrations:new")).context["last_visit"] == repeat
+
+
+def test_same_as_last_visit_without_an_earlier_visit_says_so(client, as_role):
+    as_role(Role.DESK)
+    response = client.post(reverse("registrations:repeat"), follow=True)
+    assert not Visit.objects.exists()
+    assert "Er is geen eerder bezoek om te herhalen." in response.content.decode()

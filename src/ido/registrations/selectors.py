@@ -37,6 +37,16 @@ def visits_visible_to(actor) -> QuerySet[Visit]:
     return visits.none()
 
 
+def last_own_visit(actor) -> Visit | None:
+    """The actor's most recent registration in their library, for "same as last visit"."""
+    return (
+        Visit.objects.filter(library=actor.organisation, registered_by=actor.user)
+        .order_by("-created_at", "-pk")
+        .select_related("location")
+        .first()
+    )
+
+
 def recent_visits_for(actor, *, days: int = 7) -> QuerySet[Visit]:
     return visits_visible_to(actor).filter(created_at__gte=timezone.now() - timedelta(days=days))
 

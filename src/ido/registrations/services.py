@@ -193,6 +193,28 @@ def _question_summary(topic, organisation, help_given, solved) -> str:
     return "/".join([topic.code, organisation.code if organisation else "-", help_given.code, solved or "-"])
 
 
+@transaction.atomic
+def repeat_visit(*, actor: Membership, visit: Visit) -> Visit:
+    """Register a new visit, now, the same as an earlier one: the one-click repeat at the desk. The note is not
+    copied (it belongs to that visit); retired terms are refused as for any new visit."""
+    questions = [
+        QuestionInput(
+            topic=question.topic,
+            service_organisation=question.service_organisation,
+            help_given=question.help_given,
+            solved=question.solved,
+        )
+        for question in visit.questions.select_related("topic", "service_organisation", "help_given")
+    ]
+    data = VisitInput(
+        occurred_at=timezone.now(),
+        channel=visit.channel,
+        duration_band=visit.duration_band,
+        questions=questions,
+    )
+    return register_visit(actor=actor, location=visit.location, data=data)
+
+
 def may_undo(actor: Membership, visit: Visit) -> bool:
     return visit.library_id == actor.organisation.pk and rules.may_undo(
         is_own=visit.registered_by_id == actor.user.pk, created_at=visit.created_at, now=timezone.now()

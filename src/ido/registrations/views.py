@@ -58,6 +58,7 @@ def visit_new(request):
             response.set_cookie(LOCATION_COOKIE, str(visit.location_id), max_age=365 * 24 * 3600, samesite="Lax")
             return response
     last_visit = selectors.visits_visible_to(actor).filter(pk=request.session.get(LAST_VISIT_KEY)).first()
+    previous = selectors.last_own_visit(actor)
     return render(
         request,
         "registrations/visit_form.html",
@@ -66,8 +67,29 @@ def visit_new(request):
             "questions": questions,
             "location": location,
             "last_visit": last_visit if last_visit and services.may_undo(actor, last_visit) else None,
+            "previous": previous,
         },
     )
+
+
+@require_POST
+@permission_required("registrations.create")
+def visit_repeat(request):
+    """One click: the same as the last visit this person registered, now."""
+    previous = selectors.last_own_visit(request.membership)
+    if previous is None:
+        messages.error(request, _("There is no earlier visit to repeat."))
+        return redirect("registrations:new")
+    try:
+        visit = services.repeat_visit(actor=request.membership, visit=previous)
+    except (ValidationError, PermissionDenied):
+        messages.error(request, _("The last visit cannot be repeated. Fill in the form instead."))
+        return redirect("registrations:new")
+    request.session[LAST_VISIT_KEY] = visit.pk
+    messages.success(
+        request, _("Saved: the same as the last visit, at %(location)s.") % {"location": visit.location.name}
+    )
+    return redirect("registrations:new")
 
 
 @require_POST

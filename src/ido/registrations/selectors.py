@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -74,8 +75,7 @@ def choosable_help(*, today=None) -> QuerySet[HelpGiven]:
     return HelpGiven.objects.exclude(retired_on__lte=today or timezone.localdate())
 
 
-@dataclass(frozen=True)
-class OverviewRow:
+class OverviewRow(NamedTuple):
     label: str
     count: int
 

@@ -7,7 +7,13 @@ from tests.test_permission_matrix import ANON, MATRIX, ROLES, build_world
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Not pages: JSON and file downloads; and enrolment, which makes a new secret on every GET (a journey covers it).
-SKIP = {"health", "accounts:setup", "registrations:overview_csv", "registrations:overview_xlsx"}
+SKIP = {
+    "health",
+    "accounts:setup",
+    "registrations:overview_csv",
+    "registrations:overview_xlsx",
+    "registrations:import_template",
+}
 
 
 def pages_for(role, world):

@@ -154,11 +154,33 @@ MATRIX = {
     "registrations:overview": Row(allowed(COORD)),
     "registrations:overview_csv": Row(allowed(COORD)),
     "registrations:overview_xlsx": Row(allowed(COORD)),
+    "registrations:import": Row(allowed(COORD)),
+    "registrations:import_template": Row(allowed(COORD)),
+    # Before undo: the desk's undo within seconds deletes visit_a.
+    "registrations:edit": Row(
+        allowed(DESK, COORD), kwargs=lambda w: {"pk": w.visit_a.pk}, foreign=lambda w: {"pk": w.visit_b.pk}
+    ),
     "registrations:undo": Row(
         {ANON: 302, DESK: 302, COORD: 302, PARTNER: 403, MUNI: 403, NATIONAL: 403},
         kwargs=lambda w: {"pk": w.visit_a.pk},
         foreign=lambda w: {"pk": w.visit_b.pk},
         method="post",
+    ),
+    "registrations:quick": Row(
+        allowed(DESK, COORD, status=302), kwargs=lambda w: {"topic_pk": _favourite(w)}, method="post"
+    ),
+    "registrations:favourites": Row(allowed(DESK, COORD)),
+    "registrations:settings": Row(allowed(COORD)),
+    "registrations:vocabularies": Row(allowed(NATIONAL)),
+    "registrations:kb_mapping": Row(allowed(NATIONAL)),
+    "registrations:vocabulary": Row(allowed(NATIONAL), kwargs=lambda w: {"kind": "topics"}),
+    "registrations:vocabulary_new": Row(allowed(NATIONAL), kwargs=lambda w: {"kind": "organisations"}),
+    "registrations:vocabulary_edit": Row(allowed(NATIONAL), kwargs=lambda w: {"kind": "topics", "pk": _topic("digid")}),
+    "registrations:vocabulary_retire": Row(
+        allowed(NATIONAL, status=302), kwargs=lambda w: {"kind": "help", "pk": _help("not-helped")}, method="post"
+    ),
+    "registrations:vocabulary_reinstate": Row(
+        allowed(NATIONAL, status=302), kwargs=lambda w: {"kind": "kb", "pk": _kb("kb-topic-other")}, method="post"
     ),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
@@ -195,6 +217,10 @@ MATRIX = {
     "api:organisation": Row(everyone(401)),
     "api:location-list": Row(everyone(401)),
     "api:location-detail": Row(everyone(401), kwargs=lambda w: {"id": w.location_a.pk}),
+    "api:visit-list": Row(everyone(401)),
+    "api:topic-list": Row(everyone(401)),
+    "api:service-organisation-list": Row(everyone(401)),
+    "api:help-given-list": Row(everyone(401)),
     # Tokens belong to the organisation acted for: library A's token is another organisation's for national.
     "api_tokens:list": Row(allowed(COORD, NATIONAL)),
     "api_tokens:create": Row(allowed(COORD, NATIONAL)),
@@ -204,6 +230,34 @@ MATRIX = {
         foreign=lambda w: {"pk": _api_token(w.library_b).pk},
     ),
 }
+
+
+def _topic(code):
+    from ido.registrations.models import Topic
+
+    return Topic.objects.get(code=code).pk
+
+
+def _help(code):
+    from ido.registrations.models import HelpGiven
+
+    return HelpGiven.objects.get(code=code).pk
+
+
+def _kb(code):
+    from ido.registrations.models import KbCategory
+
+    return KbCategory.objects.get(code=code).pk
+
+
+def _favourite(w):
+    """A favourite topic of the desk worker and the coordinator: one click registers a visit about it."""
+    from ido.registrations.models import FavouriteTopic, Topic
+
+    topic = Topic.objects.get(code="taxes")
+    for role in (DESK, COORD):
+        FavouriteTopic.objects.get_or_create(user=w.members[role].user, topic=topic)
+    return topic.pk
 
 
 def _api_token(organisation):

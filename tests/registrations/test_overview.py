@@ -83,3 +83,34 @@ def test_xlsx_export_reads_back(client, library_with_visits):
 def test_overview_keeps_a_fixed_number_of_queries(client, library_with_visits, django_assert_max_num_queries):
     with django_assert_max_num_queries(16):
         client.get(reverse("registrations:overview"), PERIOD)
+
+
+def test_kb_layout_export_counts_through_the_mapping(client, library_with_visits):
+    response = client.get(reverse("registrations:overview_csv"), {**PERIOD, "layout": "kb"})
+    assert "kb" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert ["KB: type vraag", "DigiD", "4"] in rows
+    assert ["KB: type vraag", "Belastingen en toeslagen", "1"] in rows
+    assert ["KB: geboden hulp", "Ter plekke geholpen", "4"] in rows
+    assert ["KB: geboden hulp", "Verwezen naar een cursus", "1"] in rows
+    assert ["KB: organisatie", "Geen of onbekend", "5"] in rows
+    # Our own terms are not in the KB layout.
+    assert not any(row[0] == "Onderwerp" for row in rows)
+
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("registrations:overview_xlsx"), {**PERIOD, "layout": "kb"}).content)
+    )
+    sheet = book["KB - type vraag"]
+    assert {sheet.cell(row=r, column=1).value: sheet.cell(row=r, column=2).value for r in (2, 3)} == {
+        "DigiD": 4,
+        "Belastingen en toeslagen": 1,
+    }
+
+
+def test_a_term_without_kb_category_shows_as_not_mapped(client, library_with_visits):
+    from ido.registrations.models import Topic
+
+    Topic.objects.filter(code="taxes").update(kb_category=None)
+    overview = client.get(reverse("registrations:overview"), PERIOD).context["overview"]
+    assert {row.label: row.count for row in overview.kb_topic} == {"DigiD": 4, "Niet gekoppeld": 1}
+    assert {row.label: row.count for row in overview.by_layer} == {"Geen of onbekend": 5}

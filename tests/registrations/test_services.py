@@ -10,7 +10,7 @@ from django.utils import timezone
 from ido.core.models import AuditEvent
 from ido.locations.models import LocationStatus
 from ido.organisations.roles import Role
-from ido.registrations import services
+from ido.registrations import selectors, services
 from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit
 from tests.factories import LocationFactory, membership_for_role
 
@@ -157,10 +157,36 @@ def test_coordinator_corrects_a_final_registration_and_it_is_audited(desk, locat
     visit = services.register_visit(actor=desk, location=location, data=visit_data())
     coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
     with time_machine.travel(timezone.now() + timedelta(days=30)):
-        services.correct_visit(actor=coordinator, visit=visit, data=visit_data(question("taxes")))
+        with pytest.raises(ValidationError) as refused:
+            services.correct_visit(actor=coordinator, visit=visit, data=visit_data(question("taxes")))
+        assert "reason" in refused.value.error_dict
+        assert not AuditEvent.objects.filter(action="registrations.visit.corrected").exists()
+        services.correct_visit(
+            actor=coordinator, visit=visit, data=visit_data(question("taxes")), reason="Verkeerd onderwerp gekozen"
+        )
     event = AuditEvent.objects.get(action="registrations.visit.corrected")
     assert event.detail["before"]["questions"] == ["digid/belastingdienst/explained/-"]
+    assert event.detail["reason"] == "Verkeerd onderwerp gekozen"
     assert event.organisation == desk.organisation
+    assert list(visit.questions.values_list("topic__code", flat=True)) == ["taxes"]
+
+
+def test_a_correction_reason_with_personal_data_is_refused(desk, location):
+    visit = services.register_visit(actor=desk, location=location, data=visit_data())
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    with time_machine.travel(timezone.now() + timedelta(days=30)), pytest.raises(ValidationError) as refused:
+        services.correct_visit(actor=coordinator, visit=visit, data=visit_data(), reason="mail jan@example.nl")
+    assert "reason" in refused.value.error_dict
+    assert list(visit.questions.values_list("topic__code", flat=True)) == ["digid"]
+
+
+def test_a_correction_keeps_a_term_retired_since_but_cannot_choose_another_retired_one(desk, location):
+    visit = services.register_visit(actor=desk, location=location, data=visit_data())
+    Topic.objects.filter(code__in=["digid", "fines"]).update(retired_on=timezone.localdate())
+    services.correct_visit(actor=desk, visit=visit, data=visit_data(question("digid", "uwv")))
+    assert visit.questions.get().service_organisation.code == "uwv"
+    with pytest.raises(ValidationError):
+        services.correct_visit(actor=desk, visit=visit, data=visit_data(question("fines")))
 
 
 def test_coordinator_of_another_library_cannot_correct(desk, location):
@@ -179,3 +205,48 @@ def test_undo_right_after_saving_removes_the_visit_but_not_later(desk, location)
     with time_machine.travel(timezone.now() + timedelta(minutes=5)), pytest.raises(PermissionDenied):
         services.undo_visit(actor=desk, visit=visit)
     assert Visit.objects.count() == 1
+
+
+def test_a_library_that_switches_visitor_characteristics_off_never_stores_them(desk, location):
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    with pytest.raises(PermissionDenied):
+        services.update_registration_settings(actor=desk, ask_visitor_characteristics=False)
+    services.update_registration_settings(actor=coordinator, ask_visitor_characteristics=False)
+    assert not services.asks_visitor_characteristics(desk.organisation.pk)
+    visit = services.register_visit(
+        actor=desk, location=location, data=visit_data(age_band="65_plus", dutch_as_second_language="yes")
+    )
+    visit.refresh_from_db()
+    assert (visit.age_band, visit.dutch_as_second_language) == ("", "")
+    assert AuditEvent.objects.filter(action="registrations.settings.changed").count() == 1
+    services.update_registration_settings(actor=coordinator, ask_visitor_characteristics=True)
+    visit = services.register_visit(actor=desk, location=location, data=visit_data(age_band="65_plus"))
+    assert visit.age_band == "65_plus"
+
+
+def test_favourite_topics_at_most_six_and_none_retired(desk):
+    topics = list(Topic.objects.order_by("sort_order")[:7])
+    with pytest.raises(ValidationError):
+        services.set_favourite_topics(actor=desk, topics=topics)
+    services.set_favourite_topics(actor=desk, topics=topics[:2])
+    services.set_favourite_topics(actor=desk, topics=topics[1:3])
+    assert [t.code for t in selectors.favourite_topics(desk)] == [t.code for t in topics[1:3]]
+    retired = topics[4]
+    Topic.objects.filter(pk=retired.pk).update(retired_on=timezone.localdate())
+    retired.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.set_favourite_topics(actor=desk, topics=[retired])
+    # A favourite retired later simply stops showing.
+    Topic.objects.filter(pk=topics[1].pk).update(retired_on=timezone.localdate())
+    assert [t.code for t in selectors.favourite_topics(desk)] == [topics[2].code]
+
+
+def test_one_click_on_a_favourite_registers_a_common_visit(desk, location):
+    visit = services.register_common_visit(actor=desk, location=location, topic=Topic.objects.get(code="taxes"))
+    question = visit.questions.get()
+    assert (question.topic.code, question.help_given.code, question.service_organisation) == (
+        "taxes",
+        "explained",
+        None,
+    )
+    assert (visit.channel, visit.duration_band, visit.registered_by) == ("walk_in", "10_20", desk.user)

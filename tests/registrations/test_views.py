@@ -136,3 +136,91 @@ def test_same_as_last_visit_without_an_earlier_visit_says_so(client, as_role):
     response = client.post(reverse("registrations:repeat"), follow=True)
     assert not Visit.objects.exists()
     assert "Er is geen eerder bezoek om te herhalen." in response.content.decode()
+
+
+def correction_data(visit, *questions, **fields):
+    """The correction form: the visit fields (no location) and the question formset with initial forms."""
+    data = form_data(visit.location, *questions, **fields)
+    data.pop("location")
+    data["q-INITIAL_FORMS"] = str(visit.questions.count())
+    return data
+
+
+def test_desk_corrects_own_registration_within_the_week_then_it_is_final(client, as_role):
+    desk = as_role(Role.DESK)
+    location = LocationFactory(library=desk.organisation)
+    visit = VisitFactory(location=location, registered_by=desk.user)
+    url = reverse("registrations:edit", kwargs={"pk": visit.pk})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "reason" not in page.context["form"].fields
+    assert page.context["questions"].forms[0].initial["topic"] == Topic.objects.get(code="digid").pk
+    response = client.post(url, correction_data(visit, ("taxes", "belastingdienst"), channel="phone"))
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.channel == "phone"
+    assert [q.topic.code for q in visit.questions.all()] == ["taxes"]
+    listing = client.get(reverse("registrations:list"))
+    assert reverse("registrations:edit", kwargs={"pk": visit.pk}) in listing.content.decode()
+
+    Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timezone.timedelta(days=8))
+    assert client.get(url).status_code == 403
+    assert client.post(url, correction_data(visit, ("digid", ""))).status_code == 403
+    assert (
+        reverse("registrations:edit", kwargs={"pk": visit.pk})
+        not in client.get(reverse("registrations:list")).content.decode()
+    )
+
+
+def test_coordinator_corrects_a_final_registration_only_with_a_reason(client, as_role):
+    coordinator = as_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    visit = VisitFactory(location=location, occurred_at=timezone.now() - timezone.timedelta(days=20))
+    Visit.objects.filter(pk=visit.pk).update(created_at=timezone.now() - timezone.timedelta(days=20))
+    url = reverse("registrations:edit", kwargs={"pk": visit.pk})
+    response = client.post(url, correction_data(visit, ("taxes", "")))
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    assert visit.questions.get().topic.code == "digid"
+    response = client.post(url, correction_data(visit, ("taxes", ""), reason="Verkeerd onderwerp"))
+    assert response.status_code == 302
+    assert visit.questions.get().topic.code == "taxes"
+
+
+def test_coordinator_finds_older_registrations_by_period(client, as_role):
+    coordinator = as_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    old = VisitFactory(location=location, occurred_at=timezone.now() - timezone.timedelta(days=40))
+    recent = VisitFactory(location=location)
+    assert list(client.get(reverse("registrations:list")).context["visits"]) == [recent]
+    day = timezone.localtime(old.occurred_at).date()
+    response = client.get(reverse("registrations:list"), {"start": day.isoformat(), "end": day.isoformat()})
+    assert list(response.context["visits"]) == [old]
+
+
+def test_characteristics_switched_off_are_not_on_the_form(client, as_role):
+    coordinator = as_role(Role.COORDINATOR)
+    LocationFactory(library=coordinator.organisation)
+    assert "age_band" in client.get(reverse("registrations:new")).context["form"].fields
+    response = client.post(reverse("registrations:settings"), {})  # unchecked box: off
+    assert response.status_code == 302
+    form = client.get(reverse("registrations:new")).context["form"]
+    assert not {"age_band", "dutch_as_second_language", "first_visit"} & set(form.fields)
+
+
+def test_favourite_topics_become_one_click_buttons(client, as_role):
+    desk = as_role(Role.DESK)
+    location = LocationFactory(library=desk.organisation)
+    taxes = Topic.objects.get(code="taxes")
+    response = client.post(reverse("registrations:favourites"), {"topics": [taxes.pk]})
+    assert response.status_code == 302
+    page = client.get(reverse("registrations:new"))
+    assert page.context["favourites"] == [taxes]
+    quick = reverse("registrations:quick", kwargs={"topic_pk": taxes.pk})
+    assert quick in page.content.decode()
+    assert client.post(quick, {"location": location.pk}).status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.location, visit.questions.get().topic) == (location, taxes)
+    # A topic that is not one of the user's favourites cannot be registered this way.
+    digid = Topic.objects.get(code="digid")
+    assert client.post(reverse("registrations:quick", kwargs={"topic_pk": digid.pk})).status_code == 404

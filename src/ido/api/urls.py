@@ -16,6 +16,10 @@ urlpatterns = [
     path("organisation/", views.OwnOrganisation.as_view(), name="organisation"),
     path("locations/", views.LocationList.as_view(), name="location-list"),
     path("locations/<int:id>/", views.LocationDetail.as_view(), name="location-detail"),
+    path("visits/", views.VisitList.as_view(), name="visit-list"),
+    path("topics/", views.TopicList.as_view(), name="topic-list"),
+    path("service-organisations/", views.ServiceOrganisationList.as_view(), name="service-organisation-list"),
+    path("help-given/", views.HelpGivenList.as_view(), name="help-given-list"),
     # [\s\S], not ".": a generated or typed path may hold a newline.
     re_path(r"^(?:[\s\S]*/)?$", views.not_found),
 ]

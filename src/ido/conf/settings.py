@@ -225,7 +225,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "IDO Platform API",
-    "DESCRIPTION": "Read access to municipalities, your own organisation and IDO locations. "
+    "DESCRIPTION": "Municipalities, your own organisation and IDO locations (read); a library's anonymous desk "
+    "registrations (create and list); the national vocabularies (read). "
     "Authenticate with an organisation API token: `Authorization: Token <key>`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

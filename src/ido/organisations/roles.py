@@ -44,6 +44,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.view_library",
             "registrations.correct",
             "registrations.overview",
+            "registrations.import",
+            "registrations.settings",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -64,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "members.manage",
             "organisations.view_all",
             "organisations.manage",
+            "vocabularies.manage",
             "municipalities.view",
             "municipalities.manage",
             "audit.view",
@@ -94,10 +97,13 @@ def role_fits_organisation(role: str, kind: str) -> bool:
     return ROLE_ORGANISATION_KIND.get(role) == kind
 
 
-# What an organisation's API token may read, by the kind of organisation it belongs to. Tokens only read:
-# they never carry a "*.manage" permission, whatever role the person who made the token holds.
+# What an organisation's API token may do, by the kind of organisation it belongs to. Tokens never carry a
+# "*.manage" permission, whatever role the person who made the token holds. They read; a library's token also
+# registers visits (desk or kiosk software sends them) and reads all of its library's registrations.
 API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
-    OrganisationKind.LIBRARY: frozenset({"locations.view", "municipalities.view"}),
+    OrganisationKind.LIBRARY: frozenset(
+        {"locations.view", "municipalities.view", "registrations.create", "registrations.view_library"}
+    ),
     OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view"}),
     OrganisationKind.PARTNER: frozenset({"municipalities.view"}),
     OrganisationKind.NATIONAL: frozenset(

@@ -80,8 +80,42 @@ class VocabularyTerm(models.Model):
         return self.label_en if translation.get_language() == "en" else self.label_nl
 
 
+class KbDimension(models.TextChoices):
+    TOPIC = "topic", _("Type of question")
+    ORGANISATION = "organisation", _("Organisation")
+    HELP = "help", _("Help given")
+
+
+class KbCategory(VocabularyTerm):
+    """A category of the national (KB) outputregistration. Our terms map onto these, so a library's figures
+    can be handed over in the national layout without retyping. The official KB list is not public; the
+    starting list is provisional and national administrators keep it up to date."""
+
+    dimension = models.CharField(_("dimension"), max_length=20, choices=KbDimension.choices)
+
+    class Meta(VocabularyTerm.Meta):
+        verbose_name = _("KB category")
+        verbose_name_plural = _("KB categories")
+        ordering = ["dimension", "sort_order", "label_nl"]
+
+
+def _kb_category_field(dimension: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        KbCategory,
+        verbose_name=_("KB category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"dimension": dimension},
+        help_text=_("Where this term is counted in the national (KB) layout."),
+    )
+
+
 class Topic(VocabularyTerm):
     """What a question is about (onderwerp), e.g. DigiD or allowances."""
+
+    kb_category = _kb_category_field(KbDimension.TOPIC)
 
     parent = models.ForeignKey(
         "self", verbose_name=_("main topic"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -96,6 +130,7 @@ class ServiceOrganisation(VocabularyTerm):
     """The organisation a question concerns (betrokken organisatie); its government layer follows from it."""
 
     government_layer = models.CharField(_("government layer"), max_length=20, choices=GovernmentLayer.choices)
+    kb_category = _kb_category_field(KbDimension.ORGANISATION)
 
     class Meta(VocabularyTerm.Meta):
         verbose_name = _("organisation concerned")
@@ -112,6 +147,7 @@ class HelpGiven(VocabularyTerm):
         blank=True,
         help_text=_("A referral or a course: the referral and course modules pick these questions up."),
     )
+    kb_category = _kb_category_field(KbDimension.HELP)
 
     class Meta(VocabularyTerm.Meta):
         verbose_name = _("help given")
@@ -202,3 +238,41 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit} #{self.position}: {self.topic}"
+
+
+class FavouriteTopic(models.Model):
+    """A topic a desk worker registers often: one click on the form registers a common visit about it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourite_topics", verbose_name=_("user")
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+", verbose_name=_("topic"))
+
+    class Meta:
+        verbose_name = _("favourite topic")
+        verbose_name_plural = _("favourite topics")
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="favourite_topic_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.topic}"
+
+
+class RegistrationSettings(models.Model):
+    """A library's choices for registration. No row means the defaults."""
+
+    library = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="registration_settings", verbose_name=_("library")
+    )
+    ask_visitor_characteristics = models.BooleanField(
+        _("ask visitor characteristics"),
+        default=True,
+        help_text=_("Age, Dutch as a second language and first visit: coarse and optional. Off: never asked."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+
+    def __str__(self) -> str:
+        return str(self.library)

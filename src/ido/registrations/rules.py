@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 EDIT_WINDOW = timedelta(days=7)
 # Right after saving, the person who saved can take it back ("undo").
 UNDO_WINDOW = timedelta(seconds=30)
+# Nor long before the IDOs existed: an earlier year is a typing error.
+EARLIEST_VISIT_YEAR = 2000
 # A visit cannot be registered in the future (a little slack for clocks that differ).
 FUTURE_SLACK = timedelta(minutes=5)
 

@@ -5,13 +5,25 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ido.core.models import AuditEvent
 from ido.locations.models import Location, LocationStatus
 from ido.locations.selectors import locations_visible_to
-from ido.registrations.models import Channel, HelpGiven, Question, ServiceOrganisation, Topic, Visit
+from ido.registrations.models import (
+    AgeBand,
+    Channel,
+    FavouriteTopic,
+    HelpGiven,
+    KbCategory,
+    KbDimension,
+    Question,
+    ServiceOrganisation,
+    Topic,
+    Visit,
+)
 
 
 def registration_locations_for(actor) -> QuerySet[Location]:
@@ -48,14 +60,29 @@ def last_own_visit(actor) -> Visit | None:
     )
 
 
+def visits_in_period(actor, *, start: date, end: date, location: Location | None = None) -> QuerySet[Visit]:
+    since, until = _period(start, end)
+    visits = visits_visible_to(actor).filter(occurred_at__gte=since, occurred_at__lt=until)
+    return visits.filter(location=location) if location is not None else visits
+
+
+def choosable_topics_queryset(*, today=None) -> QuerySet[Topic]:
+    return _in_use(Topic, today, ())
+
+
 def recent_visits_for(actor, *, days: int = 7) -> QuerySet[Visit]:
     return visits_visible_to(actor).filter(created_at__gte=timezone.now() - timedelta(days=days))
 
 
-def choosable_topics(*, location: Location | None = None, today=None) -> list[Topic]:
-    """Topics that can be chosen, the ones used most at this location in the last 90 days first."""
+def choosable_topics(*, location: Location | None = None, today=None, keep=()) -> list[Topic]:
+    """Topics that can be chosen, the ones used most at this location in the last 90 days first. `keep`: pks of
+    retired topics a correction keeps."""
     today = today or timezone.localdate()
-    topics = list(Topic.objects.exclude(retired_on__lte=today).order_by("sort_order", "label_nl"))
+    topics = list(
+        Topic.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=today) | Q(pk__in=keep)).order_by(
+            "sort_order", "label_nl"
+        )
+    )
     if location is None:
         return topics
     since = timezone.now() - timedelta(days=90)
@@ -67,12 +94,29 @@ def choosable_topics(*, location: Location | None = None, today=None) -> list[To
     return sorted(topics, key=lambda topic: -counts.get(topic.pk, 0))
 
 
-def choosable_organisations(*, today=None) -> QuerySet[ServiceOrganisation]:
-    return ServiceOrganisation.objects.exclude(retired_on__lte=today or timezone.localdate())
+def _in_use(model, today, keep) -> QuerySet:
+    today = today or timezone.localdate()
+    return model.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=today) | Q(pk__in=keep))
 
 
-def choosable_help(*, today=None) -> QuerySet[HelpGiven]:
-    return HelpGiven.objects.exclude(retired_on__lte=today or timezone.localdate())
+def choosable_organisations(*, today=None, keep=()) -> QuerySet[ServiceOrganisation]:
+    return _in_use(ServiceOrganisation, today, keep)
+
+
+def choosable_help(*, today=None, keep=()) -> QuerySet[HelpGiven]:
+    return _in_use(HelpGiven, today, keep)
+
+
+def favourite_topics(actor) -> list[Topic]:
+    """The actor's favourite topics that are still in use."""
+    today = timezone.localdate()
+    return [
+        favourite.topic
+        for favourite in FavouriteTopic.objects.filter(user=actor.user)
+        .exclude(topic__retired_on__lte=today)
+        .select_related("topic")
+        .order_by("topic__sort_order", "topic__label_nl")
+    ]
 
 
 class OverviewRow(NamedTuple):
@@ -93,6 +137,12 @@ class Overview:
     by_help: list[OverviewRow]
     by_channel: list[OverviewRow]
     by_location: list[OverviewRow]
+    by_layer: list[OverviewRow]
+    by_age: list[OverviewRow]
+    # The same questions laid out in the national (KB) categories, through the mapping of the terms.
+    kb_topic: list[OverviewRow]
+    kb_organisation: list[OverviewRow]
+    kb_help: list[OverviewRow]
 
 
 def _period(start: date, end: date) -> tuple[datetime, datetime]:
@@ -123,24 +173,80 @@ def registration_overview(actor, *, start: date, end: date, location: Location |
     def counts(field: str) -> dict:
         return dict(questions.values_list(field).annotate(n=Count("id")).order_by())
 
-    def labels(model, keys) -> dict:
-        return {term.pk: term.label for term in model.objects.filter(pk__in=[k for k in keys if k is not None])}
+    def terms(model, keys) -> dict:
+        return {
+            term.pk: term
+            for term in model.objects.filter(pk__in=[k for k in keys if k is not None]).select_related("kb_category")
+        }
+
+    def labels(model) -> dict:
+        return {pk: term.label for pk, term in terms_by_model[model].items()}
+
+    def kb_rows(model, counts: dict) -> list[OverviewRow]:
+        """Add the terms' counts up per KB category; terms without one count as "not mapped"."""
+        by_category: dict = {}
+        for pk, count in counts.items():
+            term = terms_by_model[model].get(pk)
+            if pk is None:
+                category = _("None or unknown")
+            else:
+                category = term.kb_category.label if term is not None and term.kb_category else _("Not mapped")
+            by_category[category] = by_category.get(category, 0) + count
+        return _rows(by_category, {label: label for label in by_category})
 
     by_topic = counts("topic")
     by_organisation = counts("service_organisation")
     by_help = counts("help_given")
     by_location = counts("location")
     channels = dict(visits.values_list("channel").annotate(n=Count("id")).order_by())
+    ages = dict(visits.values_list("age_band").annotate(n=Count("id")).order_by())
+    terms_by_model = {
+        Topic: terms(Topic, by_topic),
+        ServiceOrganisation: terms(ServiceOrganisation, by_organisation),
+        HelpGiven: terms(HelpGiven, by_help),
+    }
+    layers: dict = {}
+    for pk, count in by_organisation.items():
+        organisation = terms_by_model[ServiceOrganisation].get(pk)
+        layer = organisation.get_government_layer_display() if organisation else _("None or unknown")
+        layers[layer] = layers.get(layer, 0) + count
     return Overview(
         start=start,
         end=end,
         visits=visits.count(),
         questions=sum(by_topic.values()),
-        by_topic=_rows(by_topic, labels(Topic, by_topic)),
-        by_organisation=_rows(
-            by_organisation, {None: _("None or unknown"), **labels(ServiceOrganisation, by_organisation)}
-        ),
-        by_help=_rows(by_help, labels(HelpGiven, by_help)),
+        by_topic=_rows(by_topic, labels(Topic)),
+        by_organisation=_rows(by_organisation, {None: _("None or unknown"), **labels(ServiceOrganisation)}),
+        by_help=_rows(by_help, labels(HelpGiven)),
         by_channel=_rows(channels, dict(Channel.choices)),
         by_location=_rows(by_location, dict(Location.objects.filter(pk__in=by_location).values_list("pk", "name"))),
+        by_layer=_rows(layers, {label: label for label in layers}),
+        by_age=_rows(ages, dict(AgeBand.choices)),
+        kb_topic=kb_rows(Topic, by_topic),
+        kb_organisation=kb_rows(ServiceOrganisation, by_organisation),
+        kb_help=kb_rows(HelpGiven, by_help),
+    )
+
+
+def vocabulary_terms(model) -> QuerySet:
+    """All terms of a national list, retired ones included (they stay on old registrations)."""
+    related = [name for name in ("parent", "kb_category") if hasattr(model, name)]
+    return model.objects.select_related(*related).order_by("sort_order", "label_nl")
+
+
+def term_usage(term) -> int:
+    """How many questions carry this term (a KB category: through the terms mapped onto it)."""
+    if isinstance(term, KbCategory):
+        field = {KbDimension.TOPIC: "topic", KbDimension.ORGANISATION: "service_organisation"}.get(
+            term.dimension, "help_given"
+        )
+        return Question.objects.filter(**{f"{field}__kb_category": term}).count()
+    field = {Topic: "topic", ServiceOrganisation: "service_organisation", HelpGiven: "help_given"}[type(term)]
+    return Question.objects.filter(**{field: term}).count()
+
+
+def term_history(term) -> QuerySet[AuditEvent]:
+    """The versions of a term: every change the vocabulary services recorded, newest first."""
+    return AuditEvent.objects.filter(target_type=term._meta.label_lower, target_id=str(term.pk)).order_by(
+        "-occurred_at", "-pk"
     )

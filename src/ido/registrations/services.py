@@ -1,8 +1,9 @@
 """Writes for registrations: typed, atomic; corrections are audited."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,17 +16,29 @@ from ido.locations.models import Location, LocationStatus
 from ido.locations.selectors import locations_visible_to
 from ido.organisations.models import Membership
 from ido.registrations import rules
-from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit, YesNoUnknown
+from ido.registrations.models import (
+    FavouriteTopic,
+    HelpGiven,
+    Question,
+    RegistrationSettings,
+    ServiceOrganisation,
+    Topic,
+    Visit,
+    YesNoUnknown,
+)
 from ido.registrations.personal_data import find_personal_data
+
+if TYPE_CHECKING:
+    from ido.api.authentication import ApiActor
 
 MAX_QUESTIONS = 10
 
 # Lazy: the message is translated into the language of the request that shows it.
 PERSONAL_DATA_MESSAGES = {
-    "bsn": gettext_lazy("The note contains a number that looks like a BSN. A BSN may never be registered: remove it."),
-    "email": gettext_lazy("The note contains an e-mail address. Registrations are anonymous: remove it."),
-    "phone": gettext_lazy("The note contains a phone number. Registrations are anonymous: remove it."),
-    "iban": gettext_lazy("The note contains a bank account number (IBAN). Registrations are anonymous: remove it."),
+    "bsn": gettext_lazy("The text contains a number that looks like a BSN. A BSN may never be registered: remove it."),
+    "email": gettext_lazy("The text contains an e-mail address. Registrations are anonymous: remove it."),
+    "phone": gettext_lazy("The text contains a phone number. Registrations are anonymous: remove it."),
+    "iban": gettext_lazy("The text contains a bank account number (IBAN). Registrations are anonymous: remove it."),
 }
 
 
@@ -49,14 +62,14 @@ class VisitInput:
     note: str = ""
 
 
-def check_note(note: str) -> None:
+def check_note(note: str, *, field: str = "note") -> None:
     """Refuse a note with personal data in it, naming what was found (and not repeating it)."""
     kinds = []
     for finding in find_personal_data(note):
         if finding.kind not in kinds:
             kinds.append(finding.kind)
     if kinds:
-        raise ValidationError({"note": [str(PERSONAL_DATA_MESSAGES[kind]) for kind in kinds]})
+        raise ValidationError({field: [str(PERSONAL_DATA_MESSAGES[kind]) for kind in kinds]})
 
 
 def _check_terms(questions: Sequence[QuestionInput], *, keep: set[tuple[str, int]], today) -> None:
@@ -82,10 +95,14 @@ def _check_visit(data: VisitInput, *, now: datetime) -> None:
         raise ValidationError({"questions": _("A visit has at most %(max)d questions.") % {"max": MAX_QUESTIONS}})
     if data.occurred_at > now + rules.FUTURE_SLACK:
         raise ValidationError({"occurred_at": _("The date and time are in the future.")})
+    if data.occurred_at.year < rules.EARLIEST_VISIT_YEAR:
+        raise ValidationError(
+            {"occurred_at": _("Visits before %(year)d cannot be registered.") % {"year": rules.EARLIEST_VISIT_YEAR}}
+        )
     check_note(data.note)
 
 
-def _check_location(actor: Membership, location: Location) -> None:
+def _check_location(actor: "Membership | ApiActor", location: Location) -> None:
     if not actor.has_perm("registrations.create"):
         raise PermissionDenied
     if not locations_visible_to(actor).filter(pk=location.pk, library=actor.organisation).exists():
@@ -125,16 +142,18 @@ VISIT_FIELDS = (
 
 
 @transaction.atomic
-def register_visit(*, actor: Membership, location: Location, data: VisitInput) -> Visit:
-    """Record an anonymous visit with its questions at one of the actor's library's locations."""
+def register_visit(*, actor: "Membership | ApiActor", location: Location, data: VisitInput) -> Visit:
+    """Record an anonymous visit with its questions at one of the actor's library's locations. The actor is a
+    person's membership, or a library's API token, which acts for the library and is no person (no user)."""
     now = timezone.now()
     _check_location(actor, location)
+    data = _without_characteristics_if_off(data, library_id=location.library_id)
     _check_visit(data, now=now)
     _check_terms(data.questions, keep=set(), today=timezone.localdate())
     visit = Visit.objects.create(
         location=location,
         library_id=location.library_id,
-        registered_by=actor.user,
+        registered_by=getattr(actor, "user", None),
         **{name: getattr(data, name) for name in VISIT_FIELDS},
     )
     _write_questions(visit, data.questions)
@@ -152,14 +171,31 @@ def _may_change(actor: Membership, visit: Visit, now: datetime) -> bool:
     )
 
 
+def may_correct(actor: Membership, visit: Visit) -> bool:
+    return _may_change(actor, visit, timezone.now())
+
+
+def needs_reason(visit: Visit) -> bool:
+    """A final registration (past the edit window) is only changed by a coordinator, with a reason."""
+    return rules.is_final_for_staff(created_at=visit.created_at, now=timezone.now())
+
+
 @transaction.atomic
-def correct_visit(*, actor: Membership, visit: Visit, data: VisitInput) -> Visit:
+def correct_visit(*, actor: Membership, visit: Visit, data: VisitInput, reason: str = "") -> Visit:
     """Change a registration: staff their own within the edit window, coordinators any of their library's.
-    Corrections of final registrations are audited with what changed."""
+    Corrections of final registrations need a reason; they and changes to someone else's registration are
+    audited with what changed."""
     now = timezone.now()
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not _may_change(actor, visit, now):
         raise PermissionDenied
+    is_final = rules.is_final_for_staff(created_at=visit.created_at, now=now)
+    reason = reason.strip()
+    if is_final and not reason:
+        raise ValidationError({"reason": _("This registration is final. Say why you correct it.")})
+    if reason:
+        check_note(reason, field="reason")
+    data = _without_characteristics_if_off(data, library_id=visit.library_id)
     _check_visit(data, now=now)
     old_questions = list(visit.questions.order_by("position"))
     keep = {
@@ -178,13 +214,13 @@ def correct_visit(*, actor: Membership, visit: Visit, data: VisitInput) -> Visit
     visit.save()
     visit.questions.all().delete()
     _write_questions(visit, data.questions)
-    if rules.is_final_for_staff(created_at=visit.created_at, now=now) or visit.registered_by_id != actor.user.pk:
+    if is_final or visit.registered_by_id != actor.user.pk:
         audit.record(
             actor=actor.user,
             organisation=actor.organisation,
             action="registrations.visit.corrected",
             target=visit,
-            detail={"before": before},
+            detail={"before": before, "reason": reason},
         )
     return visit
 
@@ -227,3 +263,72 @@ def undo_visit(*, actor: Membership, visit: Visit) -> None:
     if not may_undo(actor, visit):
         raise PermissionDenied
     visit.delete()
+
+
+CHARACTERISTICS = ("age_band", "dutch_as_second_language", "first_visit")
+
+
+def asks_visitor_characteristics(library_id: int) -> bool:
+    return not RegistrationSettings.objects.filter(library_id=library_id, ask_visitor_characteristics=False).exists()
+
+
+def _without_characteristics_if_off(data: VisitInput, *, library_id: int) -> VisitInput:
+    """A library that switched the visitor characteristics off never stores them, whatever comes in."""
+    if asks_visitor_characteristics(library_id):
+        return data
+    return replace(data, age_band="", dutch_as_second_language="", first_visit="")
+
+
+@transaction.atomic
+def update_registration_settings(*, actor: Membership, ask_visitor_characteristics: bool) -> RegistrationSettings:
+    """A coordinator's choices for their library's registration."""
+    if not actor.has_perm("registrations.settings"):
+        raise PermissionDenied
+    settings, _created = RegistrationSettings.objects.select_for_update().get_or_create(library=actor.organisation)
+    if settings.ask_visitor_characteristics != ask_visitor_characteristics:
+        settings.ask_visitor_characteristics = ask_visitor_characteristics
+        settings.save()
+        audit.record(
+            actor=actor.user,
+            organisation=actor.organisation,
+            action="registrations.settings.changed",
+            target=settings,
+            detail={"ask_visitor_characteristics": ask_visitor_characteristics},
+        )
+    return settings
+
+
+MAX_FAVOURITES = 6
+
+
+@transaction.atomic
+def set_favourite_topics(*, actor: Membership, topics: Sequence[Topic]) -> None:
+    """Replace the actor's favourite topics (at most six, none retired)."""
+    if not actor.has_perm("registrations.create"):
+        raise PermissionDenied
+    if len(topics) > MAX_FAVOURITES:
+        raise ValidationError({"topics": _("Choose at most %(max)d topics.") % {"max": MAX_FAVOURITES}})
+    today = timezone.localdate()
+    for topic in topics:
+        if topic.retired_on is not None and topic.retired_on <= today:
+            raise ValidationError({"topics": _("“%(term)s” is no longer in use.") % {"term": topic.label}})
+    FavouriteTopic.objects.filter(user=actor.user).exclude(topic__in=topics).delete()
+    FavouriteTopic.objects.bulk_create(
+        [FavouriteTopic(user=actor.user, topic=topic) for topic in topics], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def register_common_visit(*, actor: Membership, location: Location, topic: Topic) -> Visit:
+    """One click on a favourite topic: a walk-in of 10 to 20 minutes, now, one question about the topic with the
+    most common help (the first of the list), not marked solved or unsolved."""
+    help_given = HelpGiven.objects.exclude(retired_on__lte=timezone.localdate()).order_by("sort_order").first()
+    if help_given is None:
+        raise ValidationError({"questions": _("There is no help-given term in use. Ask the national administrator.")})
+    data = VisitInput(
+        occurred_at=timezone.now(),
+        channel=Visit._meta.get_field("channel").default,
+        duration_band=Visit._meta.get_field("duration_band").default,
+        questions=[QuestionInput(topic=topic, help_given=help_given)],
+    )
+    return register_visit(actor=actor, location=location, data=data)

@@ -2,7 +2,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +15,16 @@ from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.selectors import locations_visible_to
 from ido.registrations import selectors, services
-from ido.registrations.exports import overview_csv, overview_xlsx
-from ido.registrations.forms import OverviewForm, QuestionFormSet, VisitForm, visit_input
+from ido.registrations.exports import LAYOUTS, overview_csv, overview_xlsx
+from ido.registrations.forms import (
+    CorrectionForm,
+    FavouriteTopicsForm,
+    OverviewForm,
+    QuestionFormSet,
+    RegistrationSettingsForm,
+    VisitForm,
+    visit_input,
+)
 
 # The location is remembered per device: a desk computer stands at one location.
 LOCATION_COOKIE = "ido_registration_location"
@@ -33,7 +42,13 @@ def visit_new(request):
     actor = request.membership
     locations = selectors.registration_locations_for(actor)
     location = _chosen_location(request, locations) or locations.first()
-    form = VisitForm(data=request.POST or None, initial={"location": location}, locations=locations)
+    ask_characteristics = services.asks_visitor_characteristics(actor.organisation.pk)
+    form = VisitForm(
+        data=request.POST or None,
+        initial={"location": location},
+        locations=locations,
+        ask_characteristics=ask_characteristics,
+    )
     questions = QuestionFormSet(data=request.POST or None, prefix="q", location=location)
     if request.method == "POST" and form.is_valid() and questions.is_valid():
         try:
@@ -68,7 +83,106 @@ def visit_new(request):
             "location": location,
             "last_visit": last_visit if last_visit and services.may_undo(actor, last_visit) else None,
             "previous": previous,
+            "favourites": selectors.favourite_topics(actor),
         },
+    )
+
+
+@require_POST
+@permission_required("registrations.create")
+def visit_quick(request, topic_pk: int):
+    """One click on a favourite topic registers a common visit about it, at this device's location."""
+    actor = request.membership
+    topic = next((topic for topic in selectors.favourite_topics(actor) if topic.pk == topic_pk), None)
+    if topic is None:
+        raise Http404
+    locations = selectors.registration_locations_for(actor)
+    location = _chosen_location(request, locations) or locations.first()
+    if location is None:
+        messages.error(request, _("There is no open location to register at."))
+        return redirect("registrations:new")
+    try:
+        visit = services.register_common_visit(actor=actor, location=location, topic=topic)
+    except (ValidationError, PermissionDenied):
+        messages.error(request, _("This could not be registered in one click. Fill in the form instead."))
+        return redirect("registrations:new")
+    request.session[LAST_VISIT_KEY] = visit.pk
+    messages.success(
+        request,
+        _("Saved: a visit about “%(topic)s” at %(location)s.") % {"topic": topic.label, "location": location.name},
+    )
+    return redirect("registrations:new")
+
+
+@permission_required("registrations.create")
+def favourites(request):
+    actor = request.membership
+    form = FavouriteTopicsForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"topics": selectors.favourite_topics(actor)},
+        topics=selectors.choosable_topics_queryset(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_favourite_topics(actor=actor, topics=list(form.cleaned_data["topics"]))
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Your favourite topics have been saved."))
+            return redirect("registrations:new")
+    return render(request, "registrations/favourites.html", {"form": form})
+
+
+@permission_required("registrations.settings")
+def registration_settings(request):
+    actor = request.membership
+    form = RegistrationSettingsForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"ask_visitor_characteristics": services.asks_visitor_characteristics(actor.organisation.pk)},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_registration_settings(
+            actor=actor, ask_visitor_characteristics=form.cleaned_data["ask_visitor_characteristics"]
+        )
+        messages.success(request, _("The registration settings have been saved."))
+        return redirect("registrations:settings")
+    return render(request, "registrations/settings.html", {"form": form})
+
+
+@permission_required("registrations.view")
+def visit_edit(request, pk: int):
+    """Correct a registration: staff their own for 7 days, coordinators all of their library's (with a reason
+    once it is final)."""
+    actor = request.membership
+    visit = get_object_or_404(selectors.visits_visible_to(actor), pk=pk)
+    if not services.may_correct(actor, visit):
+        raise PermissionDenied
+    needs_reason = services.needs_reason(visit)
+    form = CorrectionForm(
+        data=request.POST or None,
+        initial={name: getattr(visit, name) for name in services.VISIT_FIELDS}
+        | {"occurred_at": timezone.localtime(visit.occurred_at)},
+        ask_characteristics=services.asks_visitor_characteristics(visit.library_id),
+        needs_reason=needs_reason,
+    )
+    questions = QuestionFormSet(data=request.POST or None, prefix="q", location=visit.location, visit=visit)
+    if request.method == "POST" and form.is_valid() and questions.is_valid():
+        try:
+            services.correct_visit(
+                actor=actor,
+                visit=visit,
+                data=visit_input(form, questions),
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The registration has been corrected."))
+            return redirect("registrations:list")
+    return render(
+        request,
+        "registrations/visit_edit.html",
+        {"form": form, "questions": questions, "visit": visit, "needs_reason": needs_reason},
     )
 
 
@@ -108,8 +222,34 @@ def visit_undo(request, pk: int):
 
 @permission_required("registrations.view")
 def visit_list(request):
-    visits = selectors.recent_visits_for(request.membership)
-    return render(request, "registrations/visit_list.html", {"visits": visits})
+    """Desk staff: their own registrations of the last 7 days. Coordinators: the library's, any period."""
+    actor = request.membership
+    form = None
+    if actor.has_perm("registrations.view_library"):
+        today = timezone.localdate()
+        data = request.GET if request.GET.get("start") else {"start": today - timedelta(days=7), "end": today}
+        form = OverviewForm(data=data, locations=selectors.registration_locations_for(actor))
+        if form.is_valid():
+            visits = selectors.visits_in_period(
+                actor,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                location=form.cleaned_data["location"],
+            )
+        else:
+            visits = selectors.visits_visible_to(actor).none()
+    else:
+        visits = selectors.recent_visits_for(actor)
+    page = Paginator(visits, 50).get_page(request.GET.get("page"))
+    for visit in page:
+        visit.may_correct = services.may_correct(actor, visit)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registrations/visit_list.html",
+        {"page": page, "visits": page.object_list, "form": form, "query": query.urlencode()},
+    )
 
 
 def _overview_form(request):
@@ -152,13 +292,15 @@ def overview_export(request, file_format: str):
         end=form.cleaned_data["end"],
         location=form.cleaned_data["location"],
     )
-    name = f"ido-registraties-{figures.start:%Y%m%d}-{figures.end:%Y%m%d}"
+    layout = request.GET.get("layout") if request.GET.get("layout") in LAYOUTS else "own"
+    name = f"ido-registraties-{'kb-' if layout == 'kb' else ''}{figures.start:%Y%m%d}-{figures.end:%Y%m%d}"
     if file_format == "xlsx":
         response = HttpResponse(
-            overview_xlsx(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            overview_xlsx(figures, layout),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
-    response = HttpResponse(overview_csv(figures), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(overview_csv(figures, layout), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response

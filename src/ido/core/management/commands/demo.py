@@ -20,6 +20,7 @@ from ido.locations.selectors import schedule_for
 from ido.organisations import services as organisation_services
 from ido.organisations.models import Membership, Municipality, Organisation
 from ido.organisations.roles import OrganisationKind, Role
+from ido.registrations import services as registration_services
 from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit
 
 User = get_user_model()
@@ -252,7 +253,15 @@ class Command(BaseCommand):
             )
         self._build_locations(admin, organisations, municipalities)
         self._build_registrations()
+        self._build_favourites()
         return True
+
+    def _build_favourites(self) -> None:
+        """The demo desk worker's favourite topics: one click registers a common visit about them."""
+        desk = Membership.objects.get(user__email="desk@demo.test", organisation__name="Bibliotheek Utrecht")
+        registration_services.set_favourite_topics(
+            actor=desk, topics=list(Topic.objects.filter(code__in=["digid", "devices", "allowances"]))
+        )
 
     def _build_registrations(self, days: int = 90) -> None:
         """A few months of anonymous registrations at the open locations, so overviews are not empty.

@@ -22,6 +22,15 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-" + "x" * 20
 
+# Keys for personal data at rest (appointments, referrals): comma-separated Fernet keys, the first encrypts, all
+# decrypt (rotation: put a new key first, keep the old ones until the data has been re-encrypted or deleted).
+IDO_ENCRYPTION_KEYS = env_list("IDO_ENCRYPTION_KEYS", [])
+if not IDO_ENCRYPTION_KEYS and not DEBUG:
+    raise ImproperlyConfigured(
+        "IDO_ENCRYPTION_KEYS is required when DEBUG is off. Make one with: "
+        'python3 -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -45,6 +54,7 @@ INSTALLED_APPS = [
     "ido.organisations",
     "ido.locations",
     "ido.registrations",
+    "ido.appointments",
     "ido.api",
     "ido.public",
 ]
@@ -245,4 +255,6 @@ LOGGING = {
 
 IDO_DEMO_PASSWORD = env_str("IDO_DEMO_PASSWORD")
 # The public address, for links in e-mails sent outside a request.
+# Days after an appointment that its personal data (name, phone, e-mail) is deleted; the counts stay.
+IDO_APPOINTMENT_RETENTION_DAYS = env_int("IDO_APPOINTMENT_RETENTION_DAYS", 30)
 IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

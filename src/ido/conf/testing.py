@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("IDO_HTTPS", "false")
+# A fixed test key (Fernet: 32 bytes, URL-safe base64); never used outside the tests.
+os.environ.setdefault("IDO_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 
 from ido.conf.settings import *  # noqa: F403
 

@@ -34,7 +34,9 @@ ROLE_ORGANISATION_KIND: dict[str, str] = {
 
 # Permissions. "*.view" means: in the organisation's scope (see the selectors); "*.view_all" lifts the scope.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.DESK: frozenset({"home.desk", "locations.view", "registrations.create", "registrations.view"}),
+    Role.DESK: frozenset(
+        {"home.desk", "locations.view", "registrations.create", "registrations.view", "appointments.book"}
+    ),
     Role.COORDINATOR: frozenset(
         {
             "home.coordinator",
@@ -46,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.overview",
             "registrations.import",
             "registrations.settings",
+            "appointments.book",
             "locations.manage",
             "members.view",
             "members.manage",

@@ -95,7 +95,7 @@ def create_term(*, actor: Membership, model: type[VocabularyTerm], values: Mappi
 def update_term(*, actor: Membership, term: VocabularyTerm, values: Mapping[str, Any]) -> VocabularyTerm:
     """Change a term's labels, order and links. The code stays: it is what exports and the API use."""
     _check_actor(actor)
-    term = type(term).objects.select_for_update().get(pk=term.pk)
+    term = type(term)._default_manager.select_for_update().get(pk=term.pk)
     before = _snapshot(term)
     for name, value in values.items():
         if name not in EDITABLE_FIELDS[type(term)]:
@@ -118,7 +118,7 @@ def update_term(*, actor: Membership, term: VocabularyTerm, values: Mapping[str,
 def retire_term(*, actor: Membership, term: VocabularyTerm, on: date) -> VocabularyTerm:
     """From `on`, the term cannot be chosen for new registrations; registrations that have it keep it."""
     _check_actor(actor)
-    term = type(term).objects.select_for_update().get(pk=term.pk)
+    term = type(term)._default_manager.select_for_update().get(pk=term.pk)
     if on < timezone.localdate():
         raise ValidationError({"retired_on": _("Choose today or a later date: history does not change.")})
     if isinstance(term, Topic) and term.children.filter(retired_on__isnull=True).exists():
@@ -140,7 +140,7 @@ def retire_term(*, actor: Membership, term: VocabularyTerm, on: date) -> Vocabul
 def reinstate_term(*, actor: Membership, term: VocabularyTerm) -> VocabularyTerm:
     """Take a retirement back: the term can be chosen again."""
     _check_actor(actor)
-    term = type(term).objects.select_for_update().get(pk=term.pk)
+    term = type(term)._default_manager.select_for_update().get(pk=term.pk)
     if term.retired_on is None:
         return term
     if isinstance(term, Topic) and term.parent is not None and term.parent.retired_on is not None:
@@ -163,9 +163,9 @@ def set_kb_mapping(*, actor: Membership, model: type[VocabularyTerm], mapping: M
     """Map many terms of one list onto KB categories at once (term pk → category). Returns how many changed."""
     _check_actor(actor)
     changed = 0
-    for term in model.objects.select_for_update().filter(pk__in=list(mapping)).select_related("kb_category"):
+    for term in model._default_manager.select_for_update().filter(pk__in=list(mapping)):
         category = mapping[term.pk]
-        if term.kb_category_id == (category.pk if category else None):  # type: ignore[attr-defined]
+        if getattr(term, "kb_category_id", None) == (category.pk if category else None):
             continue
         update_term(actor=actor, term=term, values={"kb_category": category})
         changed += 1

@@ -53,3 +53,9 @@ messages: install
 
 vendor-static:
 	bin/vendor-static
+
+# Benchmarks on PostgreSQL at national scale (5 million questions, generated once and reused); writes
+# docs/performance.md. A quick run: make bench BENCH_ARGS='--questions 50000'.
+.PHONY: bench
+bench: install
+	bench/run.sh $(BENCH_ARGS)

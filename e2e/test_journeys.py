@@ -162,7 +162,7 @@ def test_desk_registers_visits_by_keyboard_only_and_counts_the_interactions(chec
     counter.type("Logius")
     counter.tab_to("form.ido-registration button[type=submit]")
     counter.press("Enter")
-    page.wait_for_selector(".utrecht-alert--ok")
+    expect(page.locator(".ido-undo [role=status]")).to_contain_text("met 1 vraag")
     checked_page.check()
     assert counter.count <= 6, counter.count
     visit = Visit.objects.get()
@@ -183,7 +183,7 @@ def test_desk_registers_visits_by_keyboard_only_and_counts_the_interactions(chec
     counter.type("Dienst")
     counter.tab_to("form.ido-registration button[type=submit]")
     counter.press("Enter")
-    page.wait_for_selector(".ido-undo")
+    expect(page.locator(".ido-undo [role=status]")).to_contain_text("met 2 vragen")
     checked_page.check()
     assert counter.count <= 8, counter.count
     latest = Visit.objects.order_by("-pk").first()

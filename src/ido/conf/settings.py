@@ -255,6 +255,8 @@ LOGGING = {
 
 IDO_DEMO_PASSWORD = env_str("IDO_DEMO_PASSWORD")
 # The public address, for links in e-mails sent outside a request.
+# Seconds each process keeps the vocabulary lists (registrations/vocabulary_cache.py); 0 turns it off.
+IDO_VOCABULARY_CACHE_SECONDS = env_int("IDO_VOCABULARY_CACHE_SECONDS", 60)
 # Days after an appointment that its personal data (name, phone, e-mail) is deleted; the counts stay.
 IDO_APPOINTMENT_RETENTION_DAYS = env_int("IDO_APPOINTMENT_RETENTION_DAYS", 30)
 IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("IDO_HTTPS", "false")
+# Tests change terms with queryset updates (no signals) and flush the database: read the lists every time.
+# tests/registrations/test_vocabulary_cache.py turns the cache on to test it.
+os.environ.setdefault("IDO_VOCABULARY_CACHE_SECONDS", "0")
 # A fixed test key (Fernet: 32 bytes, URL-safe base64); never used outside the tests.
 os.environ.setdefault("IDO_ENCRYPTION_KEYS", "dGVzdC1vbmx5LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24=")
 

@@ -76,12 +76,15 @@ def filter_municipalities(
 
 def memberships_of(user) -> list[Membership]:
     """The memberships a user can act in, for the organisation switcher."""
-    return list(
+    memberships = list(
         Membership.objects.active()
         .filter(user=user)
         .select_related("organisation", "organisation__municipality")
         .order_by("organisation__name", "role")
     )
+    for membership in memberships:
+        membership.user = user  # the user is known: `membership.user` costs no second query
+    return memberships
 
 
 def national_overview(actor) -> dict:

@@ -1,3 +1,6 @@
+import copy
+from typing import NamedTuple
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,31 +15,100 @@ from ido.registrations.models import (
     Visit,
     YesNoUnknown,
 )
-from ido.registrations.selectors import choosable_help, choosable_organisations, choosable_topics
+from ido.registrations.selectors import choosable_help, choosable_organisations, choosable_topics, order_by_use_at
 from ido.registrations.services import CHARACTERISTICS, QuestionInput, VisitInput
+from ido.registrations.vocabulary_cache import terms_in_use
 
 
-class TermChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.label
+class FixedSelect(forms.Select):
+    """A select whose choices never change after the form class is made: copies share them (a form instance
+    deep-copies every field and widget, and the choices setter normalises them again, on every request)."""
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.attrs = self.attrs.copy()
+        return result
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A ChoiceField with fixed choices (the model's TextChoices), shared between form instances."""
+
+    widget = FixedSelect
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        result.widget = copy.deepcopy(self.widget, memo)
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        return result
+
+
+class PreparedChoices(NamedTuple):
+    objects: dict[str, object]
+    choices: list[tuple[str, str]]
+
+
+def prepare_choices(objects, label=lambda obj: obj.label) -> PreparedChoices:
+    return PreparedChoices({str(obj.pk): obj for obj in objects}, [(str(obj.pk), label(obj)) for obj in objects])
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among objects already loaded: validating it costs no query (a ModelChoiceField asks the database
+    for every field of every question). Choices are (object, label) pairs; the cleaned value is the object."""
+
+    def __init__(self, *args, empty_label=None, **kwargs):
+        self.empty_label = empty_label
+        self.objects: dict[str, object] = {}
+        super().__init__(*args, **kwargs)
+
+    def set_objects(self, objects, label=lambda obj: obj.label) -> None:
+        self.set_prepared(prepare_choices(objects, label))
+
+    def set_prepared(self, prepared: PreparedChoices) -> None:
+        """Choices prepared once for all questions of a form set. They are already in Django's normal form, so
+        they are set without normalising them again (that was a large part of a save's time)."""
+        self.objects = prepared.objects
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        # Django's own attributes behind the `choices` setters, which would normalise the list again.
+        self._choices = self.widget._choices = [*empty, *prepared.choices]
+
+    def prepare_value(self, value):
+        return str(value.pk) if hasattr(value, "pk") else value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return self.objects.get(str(value), value)
+
+    def validate(self, value):
+        if value is None:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return
+        if not hasattr(value, "pk"):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
 
 
 class VisitForm(forms.Form):
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None, empty_label=None)
+    location = ObjectChoiceField(label=_("Location"))
     occurred_at = forms.DateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Now, unless you register a visit afterwards."),
     )
-    channel = forms.ChoiceField(label=_("How did the visitor come?"), choices=Channel.choices, initial=Channel.WALK_IN)
-    duration_band = forms.ChoiceField(
+    channel = FixedChoiceField(label=_("How did the visitor come?"), choices=Channel.choices, initial=Channel.WALK_IN)
+    duration_band = FixedChoiceField(
         label=_("How long did it take?"), choices=DurationBand.choices, initial=DurationBand.FROM_10_TO_20
     )
-    age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices, required=False)
-    dutch_as_second_language = forms.ChoiceField(
+    age_band = FixedChoiceField(label=_("Age"), choices=AgeBand.choices, required=False)
+    dutch_as_second_language = FixedChoiceField(
         label=_("Dutch as a second language"), choices=YesNoUnknown.choices, required=False
     )
-    first_visit = forms.ChoiceField(label=_("First visit"), choices=YesNoUnknown.choices, required=False)
+    first_visit = FixedChoiceField(label=_("First visit"), choices=YesNoUnknown.choices, required=False)
     note = forms.CharField(
         label=_("Note"),
         max_length=Visit._meta.get_field("note").max_length,
@@ -49,11 +121,15 @@ class VisitForm(forms.Form):
         if locations is None:  # a correction: the visit stays at its location
             del self.fields["location"]
         else:
-            self.fields["location"].queryset = locations
+            self.fields["location"].set_objects(list(locations), label=lambda location: location.name)
         self.fields["occurred_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-        if not ask_characteristics:  # the library switched them off: not asked, not stored
-            for name in CHARACTERISTICS:
-                del self.fields[name]
+        if not ask_characteristics:
+            self.drop_characteristics()
+
+    def drop_characteristics(self) -> None:
+        """The library switched them off: not asked, not stored."""
+        for name in CHARACTERISTICS:
+            self.fields.pop(name, None)
 
 
 class CorrectionForm(VisitForm):
@@ -75,34 +151,33 @@ class CorrectionForm(VisitForm):
 
 
 class QuestionForm(forms.Form):
-    topic = TermChoiceField(label=_("Topic"), queryset=None, required=False)
-    service_organisation = TermChoiceField(
-        label=_("Organisation concerned"), queryset=None, required=False, empty_label=_("None or unknown")
+    topic = ObjectChoiceField(label=_("Topic"), required=False, empty_label=_("Choose a topic"))
+    service_organisation = ObjectChoiceField(
+        label=_("Organisation concerned"), required=False, empty_label=_("None or unknown")
     )
-    help_given = TermChoiceField(label=_("Help given"), queryset=None, empty_label=None, required=False)
-    solved = forms.ChoiceField(label=_("Solved?"), choices=YesNoUnknown.choices, required=False)
+    help_given = ObjectChoiceField(label=_("Help given"), required=False)
+    solved = FixedChoiceField(label=_("Solved?"), choices=YesNoUnknown.choices, required=False)
 
-    def __init__(self, *args, topics, keep=None, **kwargs):
-        keep = keep or {}
+    def __init__(self, *args, prepared: dict[str, PreparedChoices], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = Topic.objects.filter(pk__in=[t.pk for t in topics])
-        # Most used first: the field's choices keep the order the selector gave.
-        self.fields["topic"].choices = [("", _("Choose a topic")), *[(t.pk, t.label) for t in topics]]
-        # A correction keeps the terms the visit already has, even retired ones.
-        self.fields["service_organisation"].queryset = choosable_organisations(
-            keep=keep.get("service_organisation", ())
-        )
-        self.fields["help_given"].queryset = choosable_help(keep=keep.get("help_given", ()))
+        # Topics in the order the selector gave (most used at this location first).
+        for name in ("topic", "service_organisation", "help_given"):
+            self.fields[name].set_prepared(prepared[name])
         # The most common help is the default, so a common question needs no choice here.
-        self.fields["help_given"].initial = self.fields["help_given"].queryset.first()
+        first_help = next(iter(prepared["help_given"].objects.values()), None)
+        if first_help is not None:
+            self.fields["help_given"].initial = first_help
 
     def has_question(self) -> bool:
         return bool(self.cleaned_data.get("topic"))
 
 
 class BaseQuestionFormSet(forms.BaseFormSet):
-    def __init__(self, *args, location=None, visit=None, **kwargs):
-        self.keep: dict[str, frozenset] = {}
+    """The questions of a visit. Each vocabulary is read once for all questions. `order_by_use` puts the topics
+    used most at the location first: only needed to show the form, so a POST skips it (see `order_topics`)."""
+
+    def __init__(self, *args, location=None, visit=None, order_by_use=True, **kwargs):
+        keep: dict[str, frozenset] = {}
         if visit is not None:
             questions = list(visit.questions.order_by("position"))
             kwargs.setdefault(
@@ -117,12 +192,31 @@ class BaseQuestionFormSet(forms.BaseFormSet):
                     for q in questions
                 ],
             )
-            self.keep = {
+            # A correction keeps the terms the visit already has, even retired ones.
+            keep = {
                 field: frozenset(getattr(q, f"{field}_id") for q in questions) - {None}
                 for field in ("topic", "service_organisation", "help_given")
             }
-        self.topics = choosable_topics(location=location, keep=self.keep.get("topic", frozenset()))
+        if keep:
+            self.terms = {
+                "topic": choosable_topics(location=location if order_by_use else None, keep=keep.get("topic", ())),
+                "service_organisation": list(choosable_organisations(keep=keep.get("service_organisation", ()))),
+                "help_given": list(choosable_help(keep=keep.get("help_given", ()))),
+            }
+        else:  # a new visit: the lists in use, read once per process for a short while
+            in_use = terms_in_use()
+            self.terms = {
+                "topic": order_by_use_at(location, in_use["topic"]) if order_by_use else in_use["topic"],
+                "service_organisation": in_use["service_organisation"],
+                "help_given": in_use["help_given"],
+            }
         super().__init__(*args, **kwargs)
+
+    def order_topics(self, location) -> None:
+        """Most used topics first, for showing a form that came back with errors."""
+        prepared = prepare_choices(order_by_use_at(location, self.terms["topic"]))
+        for form in self.forms:
+            form.fields["topic"].set_prepared(prepared)
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
@@ -131,7 +225,9 @@ class BaseQuestionFormSet(forms.BaseFormSet):
             form.fields["topic"].widget.attrs["autofocus"] = True
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "topics": self.topics, "keep": self.keep}
+        if not hasattr(self, "prepared"):
+            self.prepared = {name: prepare_choices(objects) for name, objects in self.terms.items()}
+        return {**super().get_form_kwargs(index), "prepared": self.prepared}
 
     def clean(self):
         if any(self.errors):

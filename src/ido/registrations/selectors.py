@@ -1,5 +1,6 @@
 """Reads for registrations, scoped to the one who asks."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -11,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from ido.core.models import AuditEvent
 from ido.locations.models import Location, LocationStatus
-from ido.locations.selectors import locations_visible_to
 from ido.registrations.models import (
     AgeBand,
     Channel,
@@ -30,10 +30,11 @@ def registration_locations_for(actor) -> QuerySet[Location]:
     """Where the actor can register: their own library's locations that are not closed."""
     if not actor.has_perm("registrations.create"):
         return Location.objects.none()
+    # The actor's own library only (as locations_visible_to gives a library), read lean: this runs on every save.
     return (
-        locations_visible_to(actor)
-        .filter(library=actor.organisation)
+        Location.objects.filter(library=actor.organisation)
         .exclude(status=LocationStatus.CLOSED)
+        .select_related("library__registration_settings")  # the form reads the library's choice
         .order_by("name")
     )
 
@@ -56,6 +57,7 @@ def last_own_visit(actor) -> Visit | None:
         Visit.objects.filter(library=actor.organisation, registered_by=actor.user)
         .order_by("-created_at", "-pk")
         .select_related("location")
+        .prefetch_related("questions__topic")
         .first()
     )
 
@@ -83,6 +85,11 @@ def choosable_topics(*, location: Location | None = None, today=None, keep=()) -
             "sort_order", "label_nl"
         )
     )
+    return order_by_use_at(location, topics)
+
+
+def order_by_use_at(location: Location | None, topics: list[Topic]) -> list[Topic]:
+    """The topics used most at this location in the last 90 days first; otherwise the list order."""
     if location is None:
         return topics
     since = timezone.now() - timedelta(days=90)
@@ -170,8 +177,25 @@ def registration_overview(actor, *, start: date, end: date, location: Location |
         questions = questions.filter(location=location)
         visits = visits.filter(location=location)
 
-    def counts(field: str) -> dict:
-        return dict(questions.values_list(field).annotate(n=Count("id")).order_by())
+    # One scan of each table (an index-only scan of the covering indexes on PostgreSQL), grouped by every
+    # dimension at once; the breakdowns are added up here. Far fewer groups than rows, whatever the period.
+    by_topic: Counter = Counter()
+    by_organisation: Counter = Counter()
+    by_help: Counter = Counter()
+    by_location: Counter = Counter()
+    question_groups = questions.values_list("topic", "service_organisation", "help_given", "location").annotate(
+        n=Count("id")
+    )
+    for topic, organisation, help_given, location_pk, n in question_groups.order_by():
+        by_topic[topic] += n
+        by_organisation[organisation] += n
+        by_help[help_given] += n
+        by_location[location_pk] += n
+    channels: Counter = Counter()
+    ages: Counter = Counter()
+    for channel, age_band, n in visits.values_list("channel", "age_band").annotate(n=Count("id")).order_by():
+        channels[channel] += n
+        ages[age_band] += n
 
     def terms(model, keys) -> dict:
         return {
@@ -194,12 +218,6 @@ def registration_overview(actor, *, start: date, end: date, location: Location |
             by_category[category] = by_category.get(category, 0) + count
         return _rows(by_category, {label: label for label in by_category})
 
-    by_topic = counts("topic")
-    by_organisation = counts("service_organisation")
-    by_help = counts("help_given")
-    by_location = counts("location")
-    channels = dict(visits.values_list("channel").annotate(n=Count("id")).order_by())
-    ages = dict(visits.values_list("age_band").annotate(n=Count("id")).order_by())
     terms_by_model = {
         Topic: terms(Topic, by_topic),
         ServiceOrganisation: terms(ServiceOrganisation, by_organisation),
@@ -213,7 +231,7 @@ def registration_overview(actor, *, start: date, end: date, location: Location |
     return Overview(
         start=start,
         end=end,
-        visits=visits.count(),
+        visits=sum(channels.values()),
         questions=sum(by_topic.values()),
         by_topic=_rows(by_topic, labels(Topic)),
         by_organisation=_rows(by_organisation, {None: _("None or unknown"), **labels(ServiceOrganisation)}),

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from ido.core import audit
 from ido.locations.models import Location, LocationStatus
-from ido.locations.selectors import locations_visible_to
-from ido.organisations.models import Membership
+from ido.organisations.models import Membership, Organisation
 from ido.registrations import rules
 from ido.registrations.models import (
     FavouriteTopic,
@@ -105,7 +104,8 @@ def _check_visit(data: VisitInput, *, now: datetime) -> None:
 def _check_location(actor: "Membership | ApiActor", location: Location) -> None:
     if not actor.has_perm("registrations.create"):
         raise PermissionDenied
-    if not locations_visible_to(actor).filter(pk=location.pk, library=actor.organisation).exists():
+    # Only the actor's own library's locations (the location was read from the database by the caller).
+    if location.library_id != actor.organisation.pk:
         raise PermissionDenied
     if location.status == LocationStatus.CLOSED:
         raise ValidationError({"location": _("This location is closed; choose another.")})
@@ -268,12 +268,21 @@ def undo_visit(*, actor: Membership, visit: Visit) -> None:
 CHARACTERISTICS = ("age_band", "dutch_as_second_language", "first_visit")
 
 
-def asks_visitor_characteristics(library_id: int) -> bool:
+def asks_visitor_characteristics(library_id: int, *, location: Location | None = None) -> bool:
+    """The library's choice. A location just read with its library and settings (`registration_locations_for`)
+    answers without a query: for showing a form, not for saving."""
+    if location is not None and Location.library.is_cached(location):
+        library = location.library
+        if getattr(Organisation, "registration_settings").is_cached(library):  # noqa: B009 - reverse relation
+            # No row raises RelatedObjectDoesNotExist, an AttributeError: the defaults hold.
+            settings = getattr(library, "registration_settings", None)
+            return settings is None or settings.ask_visitor_characteristics
     return not RegistrationSettings.objects.filter(library_id=library_id, ask_visitor_characteristics=False).exists()
 
 
 def _without_characteristics_if_off(data: VisitInput, *, library_id: int) -> VisitInput:
-    """A library that switched the visitor characteristics off never stores them, whatever comes in."""
+    """A library that switched the visitor characteristics off never stores them, whatever comes in. Always
+    asks the database: a saved visit must follow the setting as it is now."""
     if asks_visitor_characteristics(library_id):
         return data
     return replace(data, age_band="", dutch_as_second_language="", first_visit="")

@@ -3,12 +3,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ido.core.access import permission_required
@@ -25,32 +25,51 @@ from ido.registrations.forms import (
     VisitForm,
     visit_input,
 )
+from ido.registrations.models import Visit
 
 # The location is remembered per device: a desk computer stands at one location.
 LOCATION_COOKIE = "ido_registration_location"
-LAST_VISIT_KEY = "ido_last_visit"
+LAST_VISIT_COOKIE = "ido_last_visit"
 
 
-def _chosen_location(request, locations):
+def _chosen_location(request, locations: list):
+    """The location of the form, else the one this device used last, else the first."""
     wanted = request.POST.get("location") or request.COOKIES.get(LOCATION_COOKIE)
-    return locations.filter(pk=wanted).first() if wanted and str(wanted).isdigit() else None
+    by_pk = {str(location.pk): location for location in locations}
+    return by_pk.get(str(wanted)) or (locations[0] if locations else None)
+
+
+def _remember_last_visit(response, visit) -> None:
+    """The undo after saving: a short-lived signed cookie, so saving writes no session."""
+    response.set_signed_cookie(LAST_VISIT_COOKIE, str(visit.pk), max_age=300, samesite="Lax", httponly=True)
+
+
+def _last_visit(request, actor):
+    pk = request.get_signed_cookie(LAST_VISIT_COOKIE, default=None, max_age=300)
+    if not pk or not pk.isdigit():
+        return None
+    visit = (
+        Visit.objects.filter(pk=pk, library=actor.organisation, registered_by=actor.user)
+        .select_related("location")
+        .annotate(question_count=Count("questions"))
+        .first()
+    )
+    return visit if visit and services.may_undo(actor, visit) else None
 
 
 @permission_required("registrations.create")
 def visit_new(request):
-    """Nieuwe registratie: one visit with its questions, then straight back to an empty form."""
+    """Nieuwe registratie: one visit with its questions, then straight back to an empty form. Saving does only
+    what saving needs (one read per vocabulary, no topic counts); showing the form does the rest."""
     actor = request.membership
-    locations = selectors.registration_locations_for(actor)
-    location = _chosen_location(request, locations) or locations.first()
-    ask_characteristics = services.asks_visitor_characteristics(actor.organisation.pk)
-    form = VisitForm(
-        data=request.POST or None,
-        initial={"location": location},
-        locations=locations,
-        ask_characteristics=ask_characteristics,
+    is_post = request.method == "POST"
+    locations = list(selectors.registration_locations_for(actor))
+    location = _chosen_location(request, locations)
+    form = VisitForm(data=request.POST if is_post else None, initial={"location": location}, locations=locations)
+    questions = QuestionFormSet(
+        data=request.POST if is_post else None, prefix="q", location=location, order_by_use=not is_post
     )
-    questions = QuestionFormSet(data=request.POST or None, prefix="q", location=location)
-    if request.method == "POST" and form.is_valid() and questions.is_valid():
+    if is_post and form.is_valid() and questions.is_valid():
         try:
             visit = services.register_visit(
                 actor=actor, location=form.cleaned_data["location"], data=visit_input(form, questions)
@@ -58,22 +77,16 @@ def visit_new(request):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            request.session[LAST_VISIT_KEY] = visit.pk
-            count = len(questions.inputs())
-            messages.success(
-                request,
-                ngettext(
-                    "Saved: a visit with %(count)d question at %(location)s.",
-                    "Saved: a visit with %(count)d questions at %(location)s.",
-                    count,
-                )
-                % {"count": count, "location": visit.location.name},
-            )
+            # The form that follows says what was saved, with its undo button (no separate message: it would
+            # say the same twice, and saving stays light).
             response = redirect("registrations:new")
             response.set_cookie(LOCATION_COOKIE, str(visit.location_id), max_age=365 * 24 * 3600, samesite="Lax")
+            _remember_last_visit(response, visit)
             return response
-    last_visit = selectors.visits_visible_to(actor).filter(pk=request.session.get(LAST_VISIT_KEY)).first()
-    previous = selectors.last_own_visit(actor)
+    if is_post:
+        questions.order_topics(location)
+    if not services.asks_visitor_characteristics(actor.organisation.pk, location=location):
+        form.drop_characteristics()
     return render(
         request,
         "registrations/visit_form.html",
@@ -81,8 +94,8 @@ def visit_new(request):
             "form": form,
             "questions": questions,
             "location": location,
-            "last_visit": last_visit if last_visit and services.may_undo(actor, last_visit) else None,
-            "previous": previous,
+            "last_visit": _last_visit(request, actor),
+            "previous": selectors.last_own_visit(actor),
             "favourites": selectors.favourite_topics(actor),
         },
     )
@@ -96,8 +109,7 @@ def visit_quick(request, topic_pk: int):
     topic = next((topic for topic in selectors.favourite_topics(actor) if topic.pk == topic_pk), None)
     if topic is None:
         raise Http404
-    locations = selectors.registration_locations_for(actor)
-    location = _chosen_location(request, locations) or locations.first()
+    location = _chosen_location(request, list(selectors.registration_locations_for(actor)))
     if location is None:
         messages.error(request, _("There is no open location to register at."))
         return redirect("registrations:new")
@@ -106,12 +118,13 @@ def visit_quick(request, topic_pk: int):
     except (ValidationError, PermissionDenied):
         messages.error(request, _("This could not be registered in one click. Fill in the form instead."))
         return redirect("registrations:new")
-    request.session[LAST_VISIT_KEY] = visit.pk
     messages.success(
         request,
         _("Saved: a visit about “%(topic)s” at %(location)s.") % {"topic": topic.label, "location": location.name},
     )
-    return redirect("registrations:new")
+    response = redirect("registrations:new")
+    _remember_last_visit(response, visit)
+    return response
 
 
 @permission_required("registrations.create")
@@ -199,11 +212,12 @@ def visit_repeat(request):
     except (ValidationError, PermissionDenied):
         messages.error(request, _("The last visit cannot be repeated. Fill in the form instead."))
         return redirect("registrations:new")
-    request.session[LAST_VISIT_KEY] = visit.pk
     messages.success(
         request, _("Saved: the same as the last visit, at %(location)s.") % {"location": visit.location.name}
     )
-    return redirect("registrations:new")
+    response = redirect("registrations:new")
+    _remember_last_visit(response, visit)
+    return response
 
 
 @require_POST
@@ -215,9 +229,10 @@ def visit_undo(request, pk: int):
     except PermissionDenied:
         messages.error(request, _("This registration can no longer be undone. Ask your coordinator to correct it."))
     else:
-        request.session.pop(LAST_VISIT_KEY, None)
         messages.success(request, _("The registration has been undone."))
-    return redirect("registrations:new")
+    response = redirect("registrations:new")
+    response.delete_cookie(LAST_VISIT_COOKIE, samesite="Lax")
+    return response
 
 
 @permission_required("registrations.view")

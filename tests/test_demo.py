@@ -68,3 +68,15 @@ def test_demo_has_a_few_months_of_registrations(settings, tmp_path):
     oldest = Visit.objects.order_by("occurred_at").first().occurred_at
     newest = Visit.objects.order_by("-occurred_at").first().occurred_at
     assert (newest - oldest).days >= 60
+
+
+def test_demo_has_consultation_hours_with_bookings(settings, tmp_path):
+    from ido.appointments.models import Appointment, ConsultationHour
+
+    run_demo(settings, tmp_path)
+    hours = {hour.title: hour for hour in ConsultationHour.objects.select_related("location", "provider")}
+    assert hours["Belastingspreekuur"].provider.name == "Belastingdienst"
+    assert hours["Belastingspreekuur"].location.in_library
+    assert not hours["Formulierenspreekuur"].location.in_library  # the IDO's own hour at a community centre
+    assert Appointment.objects.count() == 3
+    assert all(appointment.name for appointment in Appointment.objects.all())  # decrypted on read

@@ -182,6 +182,13 @@ MATRIX = {
     "registrations:vocabulary_reinstate": Row(
         allowed(NATIONAL, status=302), kwargs=lambda w: {"kind": "kb", "pk": _kb("kb-topic-other")}, method="post"
     ),
+    "appointments:hours": Row(allowed(DESK, COORD)),
+    "appointments:hour_new": Row(allowed(COORD)),
+    "appointments:hour": Row(
+        allowed(DESK, COORD),
+        kwargs=lambda w: {"pk": _hour(w.location_a)},
+        foreign=lambda w: {"pk": _hour(w.location_b)},
+    ),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
     "locations:detail": Row(
@@ -258,6 +265,25 @@ def _favourite(w):
     for role in (DESK, COORD):
         FavouriteTopic.objects.get_or_create(user=w.members[role].user, topic=topic)
     return topic.pk
+
+
+def _hour(location):
+    """A weekly consultation hour of a partner at this location."""
+    from datetime import date, time
+
+    from ido.appointments.models import ConsultationHour
+
+    hour, _ = ConsultationHour.objects.get_or_create(
+        location=location,
+        title="Spreekuur",
+        defaults={
+            "provider": OrganisationFactory(),
+            "starts_on": date(2026, 1, 6),
+            "start_time": time(13),
+            "end_time": time(15),
+        },
+    )
+    return hour.pk
 
 
 def _api_token(organisation):

@@ -3,7 +3,7 @@ the database: one conditional UPDATE raises `booked` only while it is below `cap
 backs it up), so concurrent bookings of the last place give exactly one success."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,9 @@ from ido.appointments.models import (
     Slot,
 )
 from ido.core import audit
+from ido.locations.models import Location
+from ido.locations.selectors import locations_manageable_by
+from ido.organisations.models import Organisation
 from ido.registrations.personal_data import find_personal_data
 
 
@@ -187,3 +190,86 @@ def delete_expired_personal_data(*, now: datetime | None = None) -> int:
             detail={"appointments": count, "retention_days": retention_days()},
         )
     return count
+
+
+@dataclass(frozen=True)
+class ConsultationHourInput:
+    provider: Organisation
+    title: str
+    frequency: str
+    weekdays: tuple[int, ...]
+    starts_on: date
+    start_time: time
+    end_time: time
+    slot_minutes: int = 20
+    capacity: int = 1
+    nth: int | None = None
+    ends_on: date | None = None
+    description: str = ""
+    what_to_bring: str = ""
+    book_ahead_days: int = 28
+    book_until_minutes: int = 60
+    booking_mode: str = BookingMode.APPOINTMENT
+    public_booking: bool = False
+    skip_public_holidays: bool = True
+
+
+@transaction.atomic
+def create_consultation_hour(*, actor, location: Location, data: ConsultationHourInput) -> ConsultationHour:
+    """A coordinator adds a consultation hour at one of their library's locations (their own or a partner's)."""
+    if not actor.has_perm("appointments.manage_hours"):
+        raise PermissionDenied
+    if not locations_manageable_by(actor).filter(pk=location.pk).exists():
+        raise PermissionDenied
+    rule = slot_rules.SeriesRule(
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        frequency=data.frequency,
+        weekdays=data.weekdays,
+        nth=data.nth,
+        start_time=data.start_time,
+        end_time=data.end_time,
+        slot_minutes=data.slot_minutes,
+        capacity=data.capacity,
+        skip_public_holidays=data.skip_public_holidays,
+    )
+    problems = slot_rules.problems_by_field(rule)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field, []).append(str(problem.message))
+        raise ValidationError(errors)
+    hour = ConsultationHour.objects.create(
+        location=location,
+        weekdays=",".join(str(day) for day in data.weekdays),
+        **{name: getattr(data, name) for name in HOUR_FIELDS},
+    )
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.consultation_hour.created",
+        target=hour,
+        detail={"rrule": slot_rules.to_rrule_string(rule), "provider": data.provider.pk},
+    )
+    return hour
+
+
+HOUR_FIELDS = (
+    "provider",
+    "title",
+    "frequency",
+    "nth",
+    "starts_on",
+    "ends_on",
+    "start_time",
+    "end_time",
+    "slot_minutes",
+    "capacity",
+    "description",
+    "what_to_bring",
+    "book_ahead_days",
+    "book_until_minutes",
+    "booking_mode",
+    "public_booking",
+    "skip_public_holidays",
+)

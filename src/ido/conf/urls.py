@@ -13,6 +13,7 @@ urlpatterns = [
     path("app/home/", include("ido.organisations.dashboard_urls")),
     path("app/locations/", include("ido.locations.urls")),
     path("app/registrations/", include("ido.registrations.urls")),
+    path("app/consultation-hours/", include("ido.appointments.urls")),
     path("api/v1/", include("ido.api.urls")),
     path("app/api-tokens/", include("ido.api.token_urls")),
     path("", include("ido.public.urls")),

@@ -35,7 +35,14 @@ ROLE_ORGANISATION_KIND: dict[str, str] = {
 # Permissions. "*.view" means: in the organisation's scope (see the selectors); "*.view_all" lifts the scope.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DESK: frozenset(
-        {"home.desk", "locations.view", "registrations.create", "registrations.view", "appointments.book"}
+        {
+            "home.desk",
+            "locations.view",
+            "registrations.create",
+            "registrations.view",
+            "appointments.book",
+            "appointments.view",
+        }
     ),
     Role.COORDINATOR: frozenset(
         {
@@ -49,6 +56,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.import",
             "registrations.settings",
             "appointments.book",
+            "appointments.view",
+            "appointments.manage_hours",
             "locations.manage",
             "members.view",
             "members.manage",

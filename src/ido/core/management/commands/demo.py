@@ -13,6 +13,8 @@ from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
+from ido.appointments import selectors as appointment_selectors
+from ido.appointments import services as appointment_services
 from ido.locations import services as location_services
 from ido.locations.models import Location, LocationStatus, Staffing
 from ido.locations.opening_hours import periods_on
@@ -254,7 +256,64 @@ class Command(BaseCommand):
         self._build_locations(admin, organisations, municipalities)
         self._build_registrations()
         self._build_favourites()
+        self._build_consultation_hours(organisations)
         return True
+
+    def _build_consultation_hours(self, organisations) -> None:
+        """A partner hour at a library (the Belastingdienst, Tuesdays) and the IDO's own hour at a community
+        centre (every other Thursday), with a few bookings in the coming weeks."""
+        coordinator = Membership.objects.get(user__email="coordinator@demo.test")
+        today = timezone.localdate()
+        hours = [
+            appointment_services.create_consultation_hour(
+                actor=coordinator,
+                location=Location.objects.get(name="IDO Bibliotheek Neude"),
+                data=appointment_services.ConsultationHourInput(
+                    provider=organisations["Belastingdienst"],
+                    title="Belastingspreekuur",
+                    frequency="weekly",
+                    weekdays=(1,),
+                    starts_on=today,
+                    start_time=time(13, 0),
+                    end_time=time(16, 0),
+                    slot_minutes=20,
+                    description="Hulp bij de aangifte inkomstenbelasting en bij brieven van de Belastingdienst.",
+                    what_to_bring="Uw DigiD (app), brieven van de Belastingdienst, jaaropgaven.",
+                ),
+            ),
+            appointment_services.create_consultation_hour(
+                actor=coordinator,
+                location=Location.objects.get(name="IDO Buurtcentrum De Leeuw"),
+                data=appointment_services.ConsultationHourInput(
+                    provider=organisations["Bibliotheek Utrecht"],
+                    title="Formulierenspreekuur",
+                    frequency="every_other_week",
+                    weekdays=(3,),
+                    starts_on=today,
+                    start_time=time(10, 0),
+                    end_time=time(12, 0),
+                    slot_minutes=30,
+                    capacity=2,
+                    description="Vrijwilligers helpen met formulieren van de overheid.",
+                ),
+            ),
+        ]
+        desk = Membership.objects.get(user__email="desk@demo.test", organisation__name="Bibliotheek Utrecht")
+        now = timezone.now()
+        for hour, names in zip(hours, (["A.", "M.B."], ["Fatima"]), strict=True):
+            free = [
+                slot
+                for slot in appointment_selectors.slots_with_places(hour, today, today + timedelta(days=21), now=now)
+                if slot.bookable
+            ]
+            for slot, name in zip(free, names, strict=False):
+                appointment_services.book(
+                    actor=desk,
+                    consultation_hour=hour,
+                    starts_at=slot.starts_at,
+                    details=appointment_services.VisitorDetails(name=name),
+                    now=now,
+                )
 
     def _build_favourites(self) -> None:
         """The demo desk worker's favourite topics: one click registers a common visit about them."""

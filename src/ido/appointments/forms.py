@@ -1,0 +1,60 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from ido.appointments.models import BookingMode, Frequency
+from ido.organisations.models import Organisation
+
+WEEKDAYS = [
+    (0, pgettext_lazy("weekday as a label", "Monday")),
+    (1, pgettext_lazy("weekday as a label", "Tuesday")),
+    (2, pgettext_lazy("weekday as a label", "Wednesday")),
+    (3, pgettext_lazy("weekday as a label", "Thursday")),
+    (4, pgettext_lazy("weekday as a label", "Friday")),
+    (5, pgettext_lazy("weekday as a label", "Saturday")),
+    (6, pgettext_lazy("weekday as a label", "Sunday")),
+]
+NTH = [(1, _("first")), (2, _("second")), (3, _("third")), (4, _("fourth")), (-1, _("last"))]
+
+
+class ConsultationHourForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120, help_text=_("For example: Belastingspreekuur."))
+    provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organisation.objects.none())
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None, empty_label=None)
+    frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, initial=Frequency.WEEKLY)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Weekday(s)"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    nth = forms.TypedChoiceField(
+        label=_("Which week of the month"),
+        choices=[("", "—"), *NTH],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Only for a monthly consultation hour."),
+    )
+    starts_on = forms.DateField(label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    slot_minutes = forms.IntegerField(label=_("Minutes per slot"), initial=20, min_value=5, max_value=240)
+    capacity = forms.IntegerField(
+        label=_("Places per slot"),
+        initial=1,
+        min_value=1,
+        max_value=100,
+        help_text=_("One for a personal appointment, more for a group hour."),
+    )
+    booking_mode = forms.ChoiceField(label=_("Booking"), choices=BookingMode.choices, initial=BookingMode.APPOINTMENT)
+    book_ahead_days = forms.IntegerField(label=_("Bookable up to (days ahead)"), initial=28, min_value=1, max_value=365)
+    book_until_minutes = forms.IntegerField(
+        label=_("Bookable until (minutes before)"), initial=60, min_value=0, max_value=7 * 24 * 60
+    )
+    skip_public_holidays = forms.BooleanField(label=_("Skip public holidays"), initial=True, required=False)
+    description = forms.CharField(label=_("What it is for"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    what_to_bring = forms.CharField(label=_("What to bring"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, locations, providers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["provider"].queryset = providers

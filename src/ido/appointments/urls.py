@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ido.appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("", views.hour_list, name="hours"),
+    path("new/", views.hour_new, name="hour_new"),
+    path("<int:pk>/", views.hour_detail, name="hour"),
+]

@@ -1,0 +1,141 @@
+"""Coordinators add consultation hours; desk staff see the slots with the places still free."""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from ido.appointments import selectors, services
+from ido.appointments.models import ConsultationHour
+from ido.core.models import AuditEvent
+from ido.organisations.roles import Role
+from tests.factories import LocationFactory, OrganisationFactory, membership_for_role
+
+pytestmark = pytest.mark.django_db
+
+
+def hour_input(**fields) -> services.ConsultationHourInput:
+    values = {
+        "provider": OrganisationFactory(),
+        "title": "Schuldhulpspreekuur",
+        "frequency": "weekly",
+        "weekdays": (1,),
+        "starts_on": timezone.localdate(),
+        "start_time": time(13),
+        "end_time": time(15),
+    }
+    return services.ConsultationHourInput(**{**values, **fields})
+
+
+def test_a_coordinator_adds_a_weekly_hour_and_it_is_audited():
+    coordinator = membership_for_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    hour = services.create_consultation_hour(actor=coordinator, location=location, data=hour_input())
+    assert (hour.weekdays, hour.capacity, hour.slot_minutes) == ("1", 1, 20)
+    event = AuditEvent.objects.get(action="appointments.consultation_hour.created")
+    assert event.detail["rrule"].startswith("FREQ=WEEKLY")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"end_time": time(12)}, "end_time"),
+        ({"weekdays": ()}, "weekdays"),
+        ({"slot_minutes": 300}, "slot_minutes"),
+        ({"frequency": "monthly_nth_weekday", "nth": None}, "nth"),
+        ({"ends_on": date(2020, 1, 1)}, "ends_on"),
+    ],
+)
+def test_an_impossible_rule_is_refused_by_field_and_nothing_is_saved(fields, field):
+    coordinator = membership_for_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    with pytest.raises(ValidationError) as refused:
+        services.create_consultation_hour(actor=coordinator, location=location, data=hour_input(**fields))
+    assert field in refused.value.error_dict
+    assert not ConsultationHour.objects.exists()
+
+
+def test_only_at_the_coordinators_own_locations():
+    coordinator = membership_for_role(Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        services.create_consultation_hour(actor=coordinator, location=LocationFactory(), data=hour_input())
+    desk = membership_for_role(Role.DESK, organisation=coordinator.organisation)
+    with pytest.raises(PermissionDenied):
+        services.create_consultation_hour(
+            actor=desk, location=LocationFactory(library=coordinator.organisation), data=hour_input()
+        )
+
+
+def test_the_slots_show_the_places_left_after_a_booking():
+    coordinator = membership_for_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    start = timezone.localdate() + timedelta(days=1)
+    while start.weekday() != 1 or (start.month in (12, 1) and start.day in (25, 26, 1)):
+        start += timedelta(days=1)
+    hour = services.create_consultation_hour(
+        actor=coordinator, location=location, data=hour_input(starts_on=start, capacity=2, skip_public_holidays=False)
+    )
+    slots = selectors.slots_with_places(hour, start, start)
+    assert [slot.free for slot in slots] == [2] * 6
+    services.book(
+        actor=coordinator,
+        consultation_hour=hour,
+        starts_at=slots[0].starts_at,
+        details=services.VisitorDetails(name="Jan"),
+        now=slots[0].starts_at - timedelta(days=1),
+    )
+    assert [slot.free for slot in selectors.slots_with_places(hour, start, start)] == [1, 2, 2, 2, 2, 2]
+
+
+def test_the_add_page_creates_an_hour_and_shows_its_slots(client, as_role):
+    coordinator = as_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    provider = OrganisationFactory(name="Belastingdienst", kind="partner")
+    response = client.post(
+        reverse("appointments:hour_new"),
+        {
+            "title": "Belastingspreekuur",
+            "provider": provider.pk,
+            "location": location.pk,
+            "frequency": "weekly",
+            "weekdays": ["1", "3"],
+            "starts_on": timezone.localdate().isoformat(),
+            "start_time": "13:00",
+            "end_time": "14:00",
+            "slot_minutes": "30",
+            "capacity": "1",
+            "booking_mode": "appointment",
+            "book_ahead_days": "28",
+            "book_until_minutes": "60",
+            "skip_public_holidays": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    hour = ConsultationHour.objects.get()
+    assert hour.weekdays == "1,3"
+    page = client.get(reverse("appointments:hour", kwargs={"pk": hour.pk}))
+    assert page.status_code == 200
+    assert len(page.context["slots"]) >= 6  # two slots on each of at least three days in two weeks
+    invalid = client.post(
+        reverse("appointments:hour_new"),
+        {
+            "title": "X",
+            "provider": provider.pk,
+            "location": location.pk,
+            "frequency": "weekly",
+            "weekdays": ["1"],
+            "starts_on": "2026-12-01",
+            "start_time": "14:00",
+            "end_time": "13:00",
+            "slot_minutes": "20",
+            "capacity": "1",
+            "booking_mode": "appointment",
+            "book_ahead_days": "28",
+            "book_until_minutes": "60",
+        },
+    )
+    assert invalid.status_code == 200
+    assert invalid.context["form"].errors["end_time"]
+    assert ConsultationHour.objects.count() == 1

@@ -153,7 +153,8 @@ def test_admin_pages_list_add_edit_retire_and_map(client, as_role):
     )
     assert response.status_code == 302
     page = client.get(edit)
-    assert len(page.context["history"]) == 2
+    assert [version["what"] for version in page.context["history"]] == ["Gewijzigd", "Toegevoegd"]
+    assert "naam (Engels): National Institute for Family Finance Information" in page.content.decode()
 
     response = client.post(
         reverse("registrations:vocabulary_retire", kwargs={"kind": "organisations", "pk": nibud.pk}),

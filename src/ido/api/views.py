@@ -32,7 +32,7 @@ from ido.organisations.models import Municipality, Organisation
 from ido.organisations.selectors import municipalities_visible_to, organisations_visible_to
 from ido.registrations import services as registration_services
 from ido.registrations.models import HelpGiven, ServiceOrganisation, Topic, Visit
-from ido.registrations.selectors import visits_visible_to
+from ido.registrations.selectors import visits_visible_to, vocabulary_terms
 
 CBS_CODE_PATTERN = r"^GM[0-9]{4}$"
 
@@ -239,16 +239,13 @@ class VocabularyList(TokenApiView, generics.ListAPIView):
     term_order = ("sort_order", "label_nl", "code")
 
     def get_queryset(self):
-        return self.queryset.model.objects.order_by(*self.term_order)
+        return vocabulary_terms(self.queryset.model).order_by(*self.term_order)
 
 
 @_vocabulary_schema("topics", TopicSerializer)
 class TopicList(VocabularyList):
     queryset = Topic.objects.none()
     serializer_class = TopicSerializer
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("parent")
 
 
 @_vocabulary_schema("organisations concerned", ServiceOrganisationSerializer)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import ConsultationHour, SeriesStatus, Slot
-from ido.organisations.models import OrganisationKind
+from ido.organisations.models import Organisation, OrganisationKind
 
 
 def consultation_hours_for(actor) -> QuerySet[ConsultationHour]:
@@ -19,6 +19,17 @@ def consultation_hours_for(actor) -> QuerySet[ConsultationHour]:
     if actor.organisation.kind == OrganisationKind.LIBRARY:
         return hours.filter(Q(location__library=actor.organisation) | Q(provider=actor.organisation))
     return hours.filter(provider=actor.organisation)
+
+
+def possible_providers(actor) -> QuerySet[Organisation]:
+    """Who can hold a consultation hour the actor adds: an active partner organisation, or the actor's own."""
+    if not actor.has_perm("appointments.manage_hours"):
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(is_active=True)
+        .filter(Q(kind=OrganisationKind.PARTNER) | Q(pk=actor.organisation.pk))
+        .order_by("name")
+    )
 
 
 class FreeSlot(NamedTuple):

@@ -2,7 +2,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,6 @@ from ido.appointments.forms import ConsultationHourForm
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.selectors import locations_manageable_by
-from ido.organisations.models import Organisation, OrganisationKind
 
 
 @permission_required("appointments.view")
@@ -24,13 +22,10 @@ def hour_list(request):
 @permission_required("appointments.manage_hours")
 def hour_new(request):
     actor = request.membership
-    providers = Organisation.objects.filter(is_active=True).filter(
-        Q(kind=OrganisationKind.PARTNER) | Q(pk=actor.organisation.pk)
-    )
     form = ConsultationHourForm(
         data=request.POST if request.method == "POST" else None,
         locations=locations_manageable_by(actor).order_by("name"),
-        providers=providers.order_by("name"),
+        providers=selectors.possible_providers(actor),
         initial={"starts_on": timezone.localdate(), "provider": actor.organisation},
     )
     if request.method == "POST" and form.is_valid():

@@ -268,3 +268,8 @@ def term_history(term) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(target_type=term._meta.label_lower, target_id=str(term.pk)).order_by(
         "-occurred_at", "-pk"
     )
+
+
+def kb_categories(dimension: str) -> QuerySet[KbCategory]:
+    """The KB categories one list maps onto (retired ones too: a mapping may still point at them)."""
+    return KbCategory.objects.filter(dimension=dimension)

@@ -26,6 +26,7 @@ from ido.registrations.models import (
     YesNoUnknown,
 )
 from ido.registrations.personal_data import find_personal_data
+from ido.registrations.selectors import choosable_help
 
 if TYPE_CHECKING:
     from ido.api.authentication import ApiActor
@@ -331,7 +332,7 @@ def set_favourite_topics(*, actor: Membership, topics: Sequence[Topic]) -> None:
 def register_common_visit(*, actor: Membership, location: Location, topic: Topic) -> Visit:
     """One click on a favourite topic: a walk-in of 10 to 20 minutes, now, one question about the topic with the
     most common help (the first of the list), not marked solved or unsolved."""
-    help_given = HelpGiven.objects.exclude(retired_on__lte=timezone.localdate()).order_by("sort_order").first()
+    help_given = choosable_help().first()
     if help_given is None:
         raise ValidationError({"questions": _("There is no help-given term in use. Ask the national administrator.")})
     data = VisitInput(

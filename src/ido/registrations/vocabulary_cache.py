@@ -16,6 +16,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from ido.registrations.models import HelpGiven, KbCategory, ServiceOrganisation, Topic
+from ido.registrations.selectors import choosable_help, choosable_organisations, choosable_topics
 
 
 class Terms(TypedDict):
@@ -30,13 +31,10 @@ _cached: dict = {"terms": None, "expires": 0.0, "today": None}
 
 
 def _load(today) -> Terms:
-    def in_use(model):
-        return list(model.objects.exclude(retired_on__lte=today).order_by("sort_order", "label_nl"))
-
     return {
-        "topic": in_use(Topic),
-        "service_organisation": in_use(ServiceOrganisation),
-        "help_given": in_use(HelpGiven),
+        "topic": choosable_topics(today=today),
+        "service_organisation": list(choosable_organisations(today=today)),
+        "help_given": list(choosable_help(today=today)),
     }
 
 

@@ -24,6 +24,32 @@ KIND_TITLES = {
 }
 
 
+HISTORY_ACTIONS = {
+    "registrations.vocabulary.created": gettext_lazy("Added"),
+    "registrations.vocabulary.changed": gettext_lazy("Changed"),
+    "registrations.vocabulary.retired": gettext_lazy("Retired"),
+    "registrations.vocabulary.reinstated": gettext_lazy("Back in use"),
+}
+
+
+def _versions(term) -> list[dict]:
+    """The term's audit events in words: what happened, and the values before and after by field label."""
+
+    def labelled(values: dict) -> list[tuple[str, object]]:
+        fields = {field.name: field for field in type(term)._meta.get_fields() if hasattr(field, "verbose_name")}
+        return [(str(fields[name].verbose_name) if name in fields else name, value) for name, value in values.items()]
+
+    return [
+        {
+            "event": event,
+            "what": HISTORY_ACTIONS.get(event.action, event.action),
+            "before": labelled(event.detail.get("before", {})),
+            "after": labelled(event.detail.get("after", {})),
+        }
+        for event in selectors.term_history(term)
+    ]
+
+
 def _model(kind: str):
     try:
         return vocabulary_services.TERM_KINDS[kind]
@@ -96,7 +122,7 @@ def term_edit(request, kind: str, pk: int):
             "term": term,
             "retire_form": RetireForm(initial={"retired_on": timezone.localdate()}, auto_id="retire_%s"),
             "usage": selectors.term_usage(term),
-            "history": selectors.term_history(term),
+            "history": _versions(term),
             "today": timezone.localdate(),
         },
     )
@@ -158,7 +184,7 @@ def kb_mapping(request):
                     data=request.POST or None,
                     prefix=kind,
                     terms=selectors.vocabulary_terms(model),
-                    categories=KbCategory.objects.filter(dimension=dimension),
+                    categories=selectors.kb_categories(dimension),
                 ),
             )
         )

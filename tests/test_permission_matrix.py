@@ -189,6 +189,16 @@ MATRIX = {
         kwargs=lambda w: {"pk": _hour(w.location_a)},
         foreign=lambda w: {"pk": _hour(w.location_b)},
     ),
+    "appointments:book": Row(
+        allowed(DESK, COORD),
+        kwargs=lambda w: {"pk": _hour(w.location_a)},
+        foreign=lambda w: {"pk": _hour(w.location_b)},
+    ),
+    "appointments:appointment": Row(
+        allowed(DESK, COORD),
+        kwargs=lambda w: {"pk": _appointment(w.location_a)},
+        foreign=lambda w: {"pk": _appointment(w.location_b)},
+    ),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
     "locations:detail": Row(
@@ -284,6 +294,23 @@ def _hour(location):
         },
     )
     return hour.pk
+
+
+def _appointment(location):
+    """An appointment in the first slot of the location's consultation hour."""
+    from datetime import datetime, timedelta
+
+    from ido.appointments.models import Appointment, ConsultationHour, Slot
+
+    hour = ConsultationHour.objects.get(pk=_hour(location))
+    starts_at = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=7), hour.start_time))
+    slot, _ = Slot.objects.get_or_create(
+        consultation_hour=hour,
+        starts_at=starts_at,
+        defaults={"ends_at": starts_at + timedelta(minutes=20), "capacity": 1, "booked": 1},
+    )
+    appointment, _ = Appointment.objects.get_or_create(slot=slot, defaults={"name": "A."})
+    return appointment.pk
 
 
 def _api_token(organisation):

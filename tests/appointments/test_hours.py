@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ido.appointments import selectors, services
-from ido.appointments.models import ConsultationHour
+from ido.appointments.models import Appointment, ConsultationHour
 from ido.core.models import AuditEvent
 from ido.organisations.roles import Role
 from tests.factories import LocationFactory, OrganisationFactory, membership_for_role
@@ -139,3 +139,48 @@ def test_the_add_page_creates_an_hour_and_shows_its_slots(client, as_role):
     assert invalid.status_code == 200
     assert invalid.context["form"].errors["end_time"]
     assert ConsultationHour.objects.count() == 1
+
+
+def next_weekday(weekday: int) -> date:
+    day = timezone.localdate() + timedelta(days=2)
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return day
+
+
+def test_the_desk_books_a_slot_with_consent_and_reading_it_is_audited(client, as_role):
+    desk = as_role(Role.DESK)
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    location = LocationFactory(library=desk.organisation)
+    day = next_weekday(2)
+    hour = services.create_consultation_hour(
+        actor=coordinator,
+        location=location,
+        data=hour_input(weekdays=(2,), starts_on=day, skip_public_holidays=False, what_to_bring="Uw DigiD"),
+    )
+    detail = client.get(reverse("appointments:hour", kwargs={"pk": hour.pk}))
+    book_url = reverse("appointments:book", kwargs={"pk": hour.pk})
+    assert book_url in detail.content.decode()
+    first_slot = selectors.slots_with_places(hour, day, day)[0].starts_at.isoformat()
+
+    # Contact details without consent: refused, nothing booked.
+    refused = client.post(book_url, {"slot": first_slot, "name": "A.", "phone": "0612345678"})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["consent"]
+    assert not Appointment.objects.exists()
+
+    response = client.post(book_url, {"slot": first_slot, "name": "A.", "phone": "0612345678", "consent": "on"})
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    assert appointment.phone == "0612345678"
+    assert "30 dagen" in appointment.consent_text
+    card = client.get(response.url)
+    assert "Uw DigiD" in card.content.decode()
+    assert AuditEvent.objects.filter(action="appointments.appointment.read", target_id=str(appointment.pk)).count() == 1
+
+    # The slot is full now: it is no longer offered, and posting it anyway is refused.
+    page = client.get(book_url)
+    assert first_slot not in [value for value, _label in page.context["form"].fields["slot"].choices]
+    again = client.post(book_url, {"slot": first_slot, "name": "B."})
+    assert again.status_code == 200
+    assert Appointment.objects.count() == 1

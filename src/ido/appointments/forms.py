@@ -1,4 +1,6 @@
 from django import forms
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -58,3 +60,32 @@ class ConsultationHourForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
         self.fields["provider"].queryset = providers
+
+
+class BookingForm(forms.Form):
+    """Book a slot for a visitor at the desk: a first name or initials; a phone number or e-mail address only for
+    a reminder, and only with the visitor's consent."""
+
+    slot = forms.ChoiceField(label=_("Slot"), widget=forms.RadioSelect)
+    name = forms.CharField(
+        label=_("First name or initials"),
+        max_length=40,
+        help_text=_("So the provider knows whom to expect. Never a BSN or a full name with date of birth."),
+    )
+    phone = forms.CharField(label=_("Mobile number for a reminder"), max_length=20, required=False)
+    email = forms.EmailField(label=_("E-mail address for a reminder"), required=False)
+    consent = forms.BooleanField(label=_("The visitor agrees (read the text above to them)"), required=False)
+
+    def __init__(self, *args, slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].choices = [
+            (slot.starts_at.isoformat(), date_format(localtime(slot.starts_at), "l j F H:i")) for slot in slots
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("phone") or cleaned.get("email")) and not cleaned.get("consent"):
+            self.add_error(
+                "consent", _("Only with the visitor's consent: tick the box, or leave the number and address empty.")
+            )
+        return cleaned

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ido.appointments import slots as slot_rules
-from ido.appointments.models import ConsultationHour, SeriesStatus, Slot
+from ido.appointments.models import Appointment, ConsultationHour, SeriesStatus, Slot
 from ido.organisations.models import Organisation, OrganisationKind
 
 
@@ -67,3 +67,15 @@ def slots_with_places(hour: ConsultationHour, start: date, end: date, *, now=Non
         )
         for slot in computed
     ]
+
+
+def appointments_visible_to(actor) -> QuerySet[Appointment]:
+    """Only the host location's library and the provider see an appointment (and its personal data)."""
+    if not actor.has_perm("appointments.view"):
+        return Appointment.objects.none()
+    return Appointment.objects.select_related(
+        "slot__consultation_hour__location", "slot__consultation_hour__provider"
+    ).filter(
+        Q(slot__consultation_hour__location__library=actor.organisation)
+        | Q(slot__consultation_hour__provider=actor.organisation)
+    )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import (
@@ -42,6 +43,14 @@ class VisitorDetails:
 
 
 MAX_NAME_LENGTH = 40
+
+# What the desk reads to the visitor before a phone number or e-mail address is written down (plain Dutch in the
+# catalogue). The text shown is stored with the appointment.
+CONSENT_TEXT = gettext_lazy(
+    "We write down your phone number or e-mail address only to remind you of this appointment. Only the library "
+    "and the organisation you have the appointment with can see it. We delete it 30 days after the appointment. "
+    "Do you agree?"
+)
 
 
 def rule_for(hour: ConsultationHour) -> slot_rules.SeriesRule:
@@ -273,3 +282,15 @@ HOUR_FIELDS = (
     "public_booking",
     "skip_public_holidays",
 )
+
+
+def read_appointment(*, actor, appointment: Appointment) -> Appointment:
+    """Personal data of an appointment is read through here, so every reading is in the audit trail."""
+    if appointment.personal_data_deleted_at is None:
+        audit.record(
+            actor=getattr(actor, "user", None),
+            organisation=getattr(actor, "organisation", None),
+            action="appointments.appointment.read",
+            target=appointment,
+        )
+    return appointment

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.hour_list, name="hours"),
     path("new/", views.hour_new, name="hour_new"),
     path("<int:pk>/", views.hour_detail, name="hour"),
+    path("<int:pk>/book/", views.hour_book, name="book"),
+    path("appointments/<int:pk>/", views.appointment_detail, name="appointment"),
 ]

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ido.appointments import selectors, services
-from ido.appointments.forms import ConsultationHourForm
+from ido.appointments.forms import BookingForm, ConsultationHourForm
+from ido.appointments.models import BookingMode
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.selectors import locations_manageable_by
@@ -50,4 +51,56 @@ def hour_detail(request, pk: int):
     hour = get_object_or_404(selectors.consultation_hours_for(request.membership), pk=pk)
     today = timezone.localdate()
     slots = selectors.slots_with_places(hour, today, today + timedelta(days=13))
-    return render(request, "appointments/hour_detail.html", {"hour": hour, "slots": slots})
+    can_book = request.membership.has_perm("appointments.book") and hour.booking_mode == BookingMode.APPOINTMENT
+    return render(request, "appointments/hour_detail.html", {"hour": hour, "slots": slots, "can_book": can_book})
+
+
+@permission_required("appointments.book")
+def hour_book(request, pk: int):
+    """Book a slot of this consultation hour for a visitor at the desk."""
+    actor = request.membership
+    hour = get_object_or_404(selectors.consultation_hours_for(actor), pk=pk)
+    today = timezone.localdate()
+    slots = [
+        slot
+        for slot in selectors.slots_with_places(hour, today, today + timedelta(days=hour.book_ahead_days))
+        if slot.bookable and slot.free > 0
+    ]
+    form = BookingForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"slot": request.GET.get("slot")},
+        slots=slots,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.book(
+                actor=actor,
+                consultation_hour=hour,
+                starts_at=datetime.fromisoformat(data["slot"]),
+                details=services.VisitorDetails(
+                    name=data["name"],
+                    phone=data["phone"],
+                    email=data["email"],
+                    consent_text=str(services.CONSENT_TEXT) if data["consent"] else "",
+                    consent_given=data["consent"],
+                ),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The appointment has been booked."))
+            return redirect("appointments:appointment", pk=appointment.pk)
+    return render(
+        request,
+        "appointments/book.html",
+        {"hour": hour, "form": form, "has_slots": bool(slots), "consent_text": services.CONSENT_TEXT},
+    )
+
+
+@permission_required("appointments.view")
+def appointment_detail(request, pk: int):
+    """The appointment card: when, where, what to bring. Reading it is audited (it shows personal data)."""
+    appointment = get_object_or_404(selectors.appointments_visible_to(request.membership), pk=pk)
+    services.read_appointment(actor=request.membership, appointment=appointment)
+    return render(request, "appointments/appointment.html", {"appointment": appointment})

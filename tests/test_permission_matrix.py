@@ -182,10 +182,17 @@ MATRIX = {
     "registrations:vocabulary_reinstate": Row(
         allowed(NATIONAL, status=302), kwargs=lambda w: {"kind": "kb", "pk": _kb("kb-topic-other")}, method="post"
     ),
-    "appointments:hours": Row(allowed(DESK, COORD)),
+    "appointments:hours": Row(allowed(DESK, COORD, PARTNER)),
+    "appointments:day": Row(allowed(DESK, COORD, PARTNER)),
+    "appointments:mark": Row(
+        {ANON: 302, DESK: 403, COORD: 302, PARTNER: 404, MUNI: 403, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _appointment(w.location_a)},
+        foreign=lambda w: {"pk": _appointment(w.location_b)},
+        method="post",
+    ),
     "appointments:hour_new": Row(allowed(COORD)),
     "appointments:hour": Row(
-        allowed(DESK, COORD),
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},  # not the partner's hour
         kwargs=lambda w: {"pk": _hour(w.location_a)},
         foreign=lambda w: {"pk": _hour(w.location_b)},
     ),
@@ -195,7 +202,7 @@ MATRIX = {
         foreign=lambda w: {"pk": _hour(w.location_b)},
     ),
     "appointments:appointment": Row(
-        allowed(DESK, COORD),
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},
         kwargs=lambda w: {"pk": _appointment(w.location_a)},
         foreign=lambda w: {"pk": _appointment(w.location_b)},
     ),

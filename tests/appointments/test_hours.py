@@ -3,6 +3,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from ido.appointments import selectors, services
 from ido.appointments.models import Appointment, ConsultationHour
 from ido.core.models import AuditEvent
 from ido.organisations.roles import Role
+from tests.conftest import login_verified
 from tests.factories import LocationFactory, OrganisationFactory, membership_for_role
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +186,43 @@ def test_the_desk_books_a_slot_with_consent_and_reading_it_is_audited(client, as
     again = client.post(book_url, {"slot": first_slot, "name": "B."})
     assert again.status_code == 200
     assert Appointment.objects.count() == 1
+
+
+def test_the_provider_marks_who_came_and_the_hour_shows_the_no_show_rate(client, as_role):
+    partner = as_role(Role.PARTNER_STAFF)
+    coordinator = membership_for_role(Role.COORDINATOR)
+    location = LocationFactory(library=coordinator.organisation)
+    day = next_weekday(2)
+    hour = services.create_consultation_hour(
+        actor=coordinator,
+        location=location,
+        data=hour_input(provider=partner.organisation, weekdays=(2,), starts_on=day, skip_public_holidays=False),
+    )
+    slots = selectors.slots_with_places(hour, day, day)
+    booked = [
+        services.book(
+            actor=coordinator,
+            consultation_hour=hour,
+            starts_at=slot.starts_at,
+            details=services.VisitorDetails(name=name),
+            now=slot.starts_at - timedelta(days=1),
+        )
+        for slot, name in zip(slots, ["A.", "B.", "C."], strict=False)
+    ]
+    day_url = reverse("appointments:day")
+    # Before the appointments start they cannot be marked.
+    client.post(reverse("appointments:mark", kwargs={"pk": booked[0].pk}), {"attended": "yes"})
+    booked[0].refresh_from_db()
+    assert booked[0].status == "booked"
+
+    with time_machine.travel(slots[-1].ends_at + timedelta(hours=1)):
+        login_verified(client, partner.user)  # the session of days ago has expired
+        page = client.get(day_url, {"date": day.isoformat()})
+        assert [a.name for a in page.context["appointments"]] == ["A.", "B.", "C."]
+        client.post(reverse("appointments:mark", kwargs={"pk": booked[0].pk}), {"attended": "yes"})
+        client.post(reverse("appointments:mark", kwargs={"pk": booked[1].pk}), {"attended": "no"})
+        figures = selectors.attendance_figures(hour)
+    assert figures == {"attended": 1, "no_show": 1, "unmarked": 1, "cancelled": 0, "no_show_percent": 50}
+    assert AuditEvent.objects.filter(action="appointments.appointment.marked").count() == 2
+    # Reading the day list is reading personal data: audited per appointment.
+    assert AuditEvent.objects.filter(action="appointments.appointment.read").count() == 3

@@ -1,13 +1,13 @@
 """Reads for consultation hours, scoped to the one who asks."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ido.appointments import slots as slot_rules
-from ido.appointments.models import Appointment, ConsultationHour, SeriesStatus, Slot
+from ido.appointments.models import Appointment, AppointmentStatus, ConsultationHour, SeriesStatus, Slot
 from ido.organisations.models import Organisation, OrganisationKind
 
 
@@ -79,3 +79,35 @@ def appointments_visible_to(actor) -> QuerySet[Appointment]:
         Q(slot__consultation_hour__location__library=actor.organisation)
         | Q(slot__consultation_hour__provider=actor.organisation)
     )
+
+
+def day_list(actor, day: date) -> QuerySet[Appointment]:
+    """The appointments of one local day that the actor may see, in time order."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    return (
+        appointments_visible_to(actor)
+        .filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
+        .order_by("slot__starts_at", "pk")
+    )
+
+
+def attendance_figures(hour: ConsultationHour, *, now=None) -> dict[str, int]:
+    """Anonymous counts of the hour's appointments that have started: they survive the deletion of personal data."""
+    now = now or timezone.now()
+    counts = dict(
+        Appointment.objects.filter(slot__consultation_hour=hour, slot__starts_at__lte=now)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    attended = counts.get(AppointmentStatus.ATTENDED, 0)
+    no_show = counts.get(AppointmentStatus.NO_SHOW, 0)
+    marked = attended + no_show
+    return {
+        "attended": attended,
+        "no_show": no_show,
+        "unmarked": counts.get(AppointmentStatus.BOOKED, 0),
+        "cancelled": counts.get(AppointmentStatus.CANCELLED, 0),
+        "no_show_percent": round(100 * no_show / marked) if marked else 0,
+    }

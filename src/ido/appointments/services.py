@@ -294,3 +294,31 @@ def read_appointment(*, actor, appointment: Appointment) -> Appointment:
             target=appointment,
         )
     return appointment
+
+
+MARKABLE = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW)
+
+
+@transaction.atomic
+def mark_attendance(*, actor, appointment: Appointment, attended: bool, now: datetime | None = None) -> Appointment:
+    """The provider (or the host library) marks whether the visitor came, once the slot has started. A mistake
+    can be put right by marking again; a cancelled appointment cannot be marked."""
+    now = now or timezone.now()
+    if not actor.has_perm("appointments.mark"):
+        raise PermissionDenied
+    appointment = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+    if appointment.status not in MARKABLE:
+        raise ValidationError({"status": _("This appointment was cancelled.")})
+    if appointment.slot.starts_at > now:
+        raise ValidationError({"status": _("The appointment has not started yet.")})
+    appointment.status = AppointmentStatus.ATTENDED if attended else AppointmentStatus.NO_SHOW
+    appointment.status_changed_at = now
+    appointment.save(update_fields=["status", "status_changed_at"])
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.appointment.marked",
+        target=appointment,
+        detail={"status": appointment.status},
+    )
+    return appointment

@@ -1,10 +1,12 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ido.appointments import selectors, services
 from ido.appointments.forms import BookingForm, ConsultationHourForm
@@ -52,7 +54,11 @@ def hour_detail(request, pk: int):
     today = timezone.localdate()
     slots = selectors.slots_with_places(hour, today, today + timedelta(days=13))
     can_book = request.membership.has_perm("appointments.book") and hour.booking_mode == BookingMode.APPOINTMENT
-    return render(request, "appointments/hour_detail.html", {"hour": hour, "slots": slots, "can_book": can_book})
+    return render(
+        request,
+        "appointments/hour_detail.html",
+        {"hour": hour, "slots": slots, "can_book": can_book, "figures": selectors.attendance_figures(hour)},
+    )
 
 
 @permission_required("appointments.book")
@@ -104,3 +110,42 @@ def appointment_detail(request, pk: int):
     appointment = get_object_or_404(selectors.appointments_visible_to(request.membership), pk=pk)
     services.read_appointment(actor=request.membership, appointment=appointment)
     return render(request, "appointments/appointment.html", {"appointment": appointment})
+
+
+@permission_required("appointments.view")
+def day_list(request):
+    """The appointments of one day: who is expected when; the provider marks who came."""
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    appointments = list(selectors.day_list(request.membership, day))
+    for appointment in appointments:
+        services.read_appointment(actor=request.membership, appointment=appointment)
+    return render(
+        request,
+        "appointments/day.html",
+        {
+            "day": day,
+            "appointments": appointments,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@permission_required("appointments.mark")
+def appointment_mark(request, pk: int):
+    appointment = get_object_or_404(selectors.appointments_visible_to(request.membership), pk=pk)
+    try:
+        services.mark_attendance(
+            actor=request.membership, appointment=appointment, attended=request.POST.get("attended") == "yes"
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    day = timezone.localtime(appointment.slot.starts_at).date()
+    return redirect(f"{reverse('appointments:day')}?date={day.isoformat()}")

@@ -58,6 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "appointments.book",
             "appointments.view",
             "appointments.manage_hours",
+            "appointments.mark",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -65,7 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "api_tokens.manage",
         }
     ),
-    Role.PARTNER_STAFF: frozenset({"home.partner"}),
+    Role.PARTNER_STAFF: frozenset({"home.partner", "appointments.view", "appointments.mark"}),
     Role.MUNICIPAL_OFFICER: frozenset({"home.municipality", "locations.view", "municipalities.view"}),
     Role.NATIONAL_ADMIN: frozenset(
         {

@@ -13,6 +13,8 @@ SKIP = {
     "registrations:overview_csv",
     "registrations:overview_xlsx",
     "registrations:import_template",
+    "calendars:hour",
+    "calendars:location",
 }
 
 

@@ -206,6 +206,9 @@ MATRIX = {
         kwargs=lambda w: {"pk": _appointment(w.location_a)},
         foreign=lambda w: {"pk": _appointment(w.location_b)},
     ),
+    # Calendar feeds: a secret URL instead of a login, for calendar apps (no personal data in them).
+    "calendars:hour": Row(everyone(200), kwargs=lambda w: {"token": _hour_token(w.location_a)}),
+    "calendars:location": Row(everyone(200), kwargs=lambda w: {"token": _location_token(w.location_a)}),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
     "locations:detail": Row(
@@ -301,6 +304,18 @@ def _hour(location):
         },
     )
     return hour.pk
+
+
+def _hour_token(location):
+    from ido.appointments.models import ConsultationHour
+
+    return ConsultationHour.objects.get(pk=_hour(location)).feed_token
+
+
+def _location_token(location):
+    from ido.appointments.calendars import location_feed_token
+
+    return location_feed_token(location.pk)
 
 
 def _appointment(location):

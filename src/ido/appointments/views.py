@@ -2,17 +2,19 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ido.appointments import selectors, services
+from ido.appointments import calendars, selectors, services
 from ido.appointments.forms import BookingForm, ConsultationHourForm
-from ido.appointments.models import BookingMode
+from ido.appointments.models import BookingMode, ConsultationHour
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
+from ido.locations.models import Location
 from ido.locations.selectors import locations_manageable_by
 
 
@@ -57,7 +59,13 @@ def hour_detail(request, pk: int):
     return render(
         request,
         "appointments/hour_detail.html",
-        {"hour": hour, "slots": slots, "can_book": can_book, "figures": selectors.attendance_figures(hour)},
+        {
+            "hour": hour,
+            "slots": slots,
+            "can_book": can_book,
+            "figures": selectors.attendance_figures(hour),
+            "location_feed_token": calendars.location_feed_token(hour.location_id),
+        },
     )
 
 
@@ -149,3 +157,25 @@ def appointment_mark(request, pk: int):
         messages.success(request, _("Saved."))
     day = timezone.localtime(appointment.slot.starts_at).date()
     return redirect(f"{reverse('appointments:day')}?date={day.isoformat()}")
+
+
+def _ics(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{name}.ics"'
+    return response
+
+
+def hour_feed(request, token: str):
+    """The read-only calendar feed of one consultation hour: a secret URL, no login, no personal data."""
+    hour = get_object_or_404(ConsultationHour.objects.select_related("location", "provider"), feed_token=token)
+    return _ics(calendars.feed([hour], name=hour.title), f"spreekuur-{hour.pk}")
+
+
+def location_feed(request, token: str):
+    """The read-only calendar feed of every consultation hour at one location."""
+    location_id = calendars.location_from_token(token)
+    if location_id is None:
+        raise Http404
+    location = get_object_or_404(Location, pk=location_id)
+    hours = ConsultationHour.objects.filter(location=location).select_related("location", "provider")
+    return _ics(calendars.feed(hours, name=location.name), f"spreekuren-locatie-{location.pk}")

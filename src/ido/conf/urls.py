@@ -15,6 +15,7 @@ urlpatterns = [
     path("app/registrations/", include("ido.registrations.urls")),
     path("app/consultation-hours/", include("ido.appointments.urls")),
     path("api/v1/", include("ido.api.urls")),
+    path("calendar/", include("ido.appointments.feed_urls")),
     path("app/api-tokens/", include("ido.api.token_urls")),
     path("", include("ido.public.urls")),
 ]

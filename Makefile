@@ -6,10 +6,21 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 UV := $(shell bin/ensure-uv)
 
-.PHONY: install run test system-test-deps lint check-migrations check-catalogue check-openapi messages vendor-static ci
+.PHONY: install system-deps run test system-test-deps lint check-migrations check-catalogue check-openapi messages vendor-static ci
 
-install:
+install: system-deps
 	$(UV) sync --frozen --quiet
+
+# What the app itself needs from Debian: Pango and a font for the PDF documents (WeasyPrint).
+system-deps:
+	@missing=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpangoft2-1.0-0"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 run: install
 	DEBUG=true IDO_ENFORCE_2FA=$${IDO_ENFORCE_2FA:-false} $(UV) run ido migrate --no-input
@@ -59,3 +70,9 @@ vendor-static:
 .PHONY: bench
 bench: install
 	bench/run.sh $(BENCH_ARGS)
+
+# Free-slot search across a region of consultation hours and a burst of concurrent bookings, in a database of its
+# own; updates its section of docs/performance.md. A quick run: make bench-appointments BENCH_ARGS='--runs 50'.
+.PHONY: bench-appointments
+bench-appointments: install
+	bench/run.sh appointments $(BENCH_ARGS)

@@ -1,4 +1,5 @@
 """`python -m bench`: generate the national data set (unless present), measure, write docs/performance.md.
+`python -m bench appointments [...]`: the consultation-hour benchmark instead (see bench/appointments.py).
 
 Run it through `make bench` or `bench/run.sh`, which start PostgreSQL and set DATABASE_URL.
 """
@@ -41,6 +42,11 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 
 def main(argv: list[str]) -> None:
+    if argv[:1] == ["appointments"]:  # the consultation-hour benchmark: bench/appointments.py
+        from bench.appointments import main as appointments
+
+        appointments(argv[1:])
+        return
     options = arguments(argv)
     started = time.perf_counter()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"

@@ -7,6 +7,8 @@ from psycopg import sql
 # busy it is and since when it registers.
 MARKER_TABLE = "bench_generation"
 LOCATION_TABLE = "bench_location"
+# The appointments benchmark's database (a database of its own) and what it generated.
+APPOINTMENTS_MARKER_TABLE = "bench_appointments_generation"
 
 
 def _connect(params: dict, dbname: str) -> psycopg.Connection:
@@ -20,7 +22,7 @@ def _connect(params: dict, dbname: str) -> psycopg.Connection:
     )
 
 
-def _is_bench_database(params: dict) -> bool:
+def _is_bench_database(params: dict, marker: str = MARKER_TABLE) -> bool:
     """A bench database has the marker table, or no tables yet."""
     with _connect(params, params["NAME"]) as connection:
         tables = {
@@ -29,18 +31,18 @@ def _is_bench_database(params: dict) -> bool:
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
             ).fetchall()
         }
-    return not tables or MARKER_TABLE in tables
+    return not tables or marker in tables
 
 
-def prepare(params: dict, *, fresh: bool, log) -> None:
+def prepare(params: dict, *, fresh: bool, log, marker: str = MARKER_TABLE) -> None:
     """Create the database when it is missing (drop it first with `fresh`). Refuses a database that holds
     tables but was not made by the benchmark: the generator empties the registration tables."""
     name = params["NAME"]
     with _connect(params, "postgres") as connection:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-    if exists and not _is_bench_database(params):
+    if exists and not _is_bench_database(params, marker):
         raise SystemExit(
-            f"Database {name!r} has tables but no {MARKER_TABLE} table: it was not made by the benchmark, "
+            f"Database {name!r} has tables but no {marker} table: it was not made by the benchmark, "
             "which would replace its registrations. Point DATABASE_URL at an empty or a bench database."
         )
     with _connect(params, "postgres") as connection:

@@ -5,6 +5,7 @@
 # (password ido_bench, CREATEDB) and uses the database ido_bench, which the benchmark creates when missing.
 # With DATABASE_URL set it uses that database as it is (the role needs CREATEDB if the database does not exist).
 # Arguments are passed on: bench/run.sh --questions 50000 (see `uv run python -m bench --help`).
+# `bench/run.sh appointments [...]` runs the consultation-hour benchmark instead, in a database of its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never

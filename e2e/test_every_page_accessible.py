@@ -15,6 +15,9 @@ SKIP = {
     "registrations:import_template",
     "calendars:hour",
     "calendars:location",
+    "appointments:card",
+    "booking:calendar",
+    "booking:card",
 }
 
 

@@ -78,5 +78,8 @@ def test_demo_has_consultation_hours_with_bookings(settings, tmp_path):
     assert hours["Belastingspreekuur"].provider.name == "Belastingdienst"
     assert hours["Belastingspreekuur"].location.in_library
     assert not hours["Formulierenspreekuur"].location.in_library  # the IDO's own hour at a community centre
-    assert Appointment.objects.count() == 3
+    # The neighbourhood team adds its own hour at the library that agreed to host it; citizens book it online.
+    assert hours["Spreekuur geldzaken"].provider.name == "Buurtteams Utrecht"
+    assert hours["Spreekuur geldzaken"].public_booking
+    assert Appointment.objects.count() == 4
     assert all(appointment.name for appointment in Appointment.objects.all())  # decrypted on read

@@ -184,24 +184,57 @@ MATRIX = {
     ),
     "appointments:hours": Row(allowed(DESK, COORD, PARTNER)),
     "appointments:day": Row(allowed(DESK, COORD, PARTNER)),
+    "appointments:free_slots": Row(allowed(DESK, COORD)),
     "appointments:mark": Row(
         {ANON: 302, DESK: 403, COORD: 302, PARTNER: 404, MUNI: 403, NATIONAL: 403},
         kwargs=lambda w: {"pk": _appointment(w.location_a)},
         foreign=lambda w: {"pk": _appointment(w.location_b)},
         method="post",
     ),
-    "appointments:hour_new": Row(allowed(COORD)),
+    # A partner adds its own hours only where a library agreed to host them (the form then offers those).
+    "appointments:hour_new": Row(allowed(COORD, PARTNER)),
+    "appointments:hosting": Row(allowed(COORD)),
+    "appointments:hosting_end": Row(
+        allowed(COORD, status=302),
+        kwargs=lambda w: {"pk": _host_agreement(w.location_a)},
+        foreign=lambda w: {"pk": _host_agreement(w.location_b)},
+        method="post",
+    ),
     "appointments:hour": Row(
         {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},  # not the partner's hour
         kwargs=lambda w: {"pk": _hour(w.location_a)},
         foreign=lambda w: {"pk": _hour(w.location_b)},
     ),
-    "appointments:book": Row(
-        allowed(DESK, COORD),
+    # A warm referral books into any active hour of the region, also at another library (no foreign 404).
+    "appointments:book": Row(allowed(DESK, COORD), kwargs=lambda w: {"pk": _hour(w.location_a)}),
+    "appointments:hour_edit": Row(
+        {**allowed(COORD), PARTNER: 404},  # the partner manages only its own hours
         kwargs=lambda w: {"pk": _hour(w.location_a)},
         foreign=lambda w: {"pk": _hour(w.location_b)},
     ),
+    "appointments:hour_cancel_date": Row(
+        {**allowed(COORD), PARTNER: 404},  # the partner manages only its own hours
+        kwargs=lambda w: {"pk": _hour(w.location_a)},
+        foreign=lambda w: {"pk": _hour(w.location_b)},
+    ),
+    "appointments:hour_cancel": Row(
+        {**allowed(COORD), PARTNER: 404},  # the partner manages only its own hours
+        kwargs=lambda w: {"pk": _hour(w.location_a)},
+        foreign=lambda w: {"pk": _hour(w.location_b)},
+    ),
+    # The visitor's cancel link: the signed token is the key, no login.
+    "booking:cancel": Row(everyone(200), kwargs=lambda w: {"token": _cancel_token(w.location_a)}),
+    "booking:booked": Row(everyone(200), kwargs=lambda w: {"token": _cancel_token(w.location_a)}),
+    "booking:calendar": Row(everyone(200), kwargs=lambda w: {"token": _cancel_token(w.location_a)}),
+    "booking:card": Row(everyone(200), kwargs=lambda w: {"token": _cancel_token(w.location_a)}),
+    # Citizens book themselves where the provider allows it.
+    "booking:book": Row(everyone(200), kwargs=lambda w: {"pk": _public_hour(w.location_a)}),
     "appointments:appointment": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _appointment(w.location_a)},
+        foreign=lambda w: {"pk": _appointment(w.location_b)},
+    ),
+    "appointments:card": Row(
         {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},
         kwargs=lambda w: {"pk": _appointment(w.location_a)},
         foreign=lambda w: {"pk": _appointment(w.location_b)},
@@ -248,6 +281,11 @@ MATRIX = {
     "api:topic-list": Row(everyone(401)),
     "api:service-organisation-list": Row(everyone(401)),
     "api:help-given-list": Row(everyone(401)),
+    # Consultation hours and their slots are public; appointments answer only to tokens.
+    "api:location-consultation-hour-list": Row(everyone(200), kwargs=lambda w: {"location_id": w.location_a.pk}),
+    "api:consultation-hour-slot-list": Row(everyone(200), kwargs=lambda w: {"id": _hour(w.location_a)}),
+    "api:appointment-list": Row(everyone(401)),
+    "api:appointment-cancel": Row(everyone(401), kwargs=lambda w: {"id": _appointment(w.location_a)}, method="post"),
     # Tokens belong to the organisation acted for: library A's token is another organisation's for national.
     "api_tokens:list": Row(allowed(COORD, NATIONAL)),
     "api_tokens:create": Row(allowed(COORD, NATIONAL)),
@@ -287,6 +325,13 @@ def _favourite(w):
     return topic.pk
 
 
+def _cancel_token(location):
+    from ido.appointments.cancel_links import cancel_token
+    from ido.appointments.models import Appointment
+
+    return cancel_token(Appointment.objects.get(pk=_appointment(location)))
+
+
 def _hour(location):
     """A weekly consultation hour of a partner at this location."""
     from datetime import date, time
@@ -301,6 +346,37 @@ def _hour(location):
             "starts_on": date(2026, 1, 6),
             "start_time": time(13),
             "end_time": time(15),
+        },
+    )
+    return hour.pk
+
+
+def _host_agreement(location):
+    from ido.appointments.models import HostAgreement
+    from ido.organisations.models import Organisation
+
+    name = f"Gast bij {location.name}"
+    provider = Organisation.objects.filter(name=name).first() or OrganisationFactory(name=name)
+    agreement, _ = HostAgreement.objects.get_or_create(location=location, provider=provider)
+    return agreement.pk
+
+
+def _public_hour(location):
+    """A consultation hour on weekdays that citizens can book themselves."""
+    from datetime import date, time
+
+    from ido.appointments.models import ConsultationHour
+
+    hour, _ = ConsultationHour.objects.get_or_create(
+        location=location,
+        title="Open spreekuur",
+        defaults={
+            "provider": OrganisationFactory(),
+            "weekdays": "0,1,2,3,4",
+            "starts_on": date(2026, 1, 5),
+            "start_time": time(10),
+            "end_time": time(12),
+            "public_booking": True,
         },
     )
     return hour.pk

@@ -1,7 +1,8 @@
 """Property-based run of the committed openapi.yaml against the app (through WSGI, in-process): no 5xx, and
 every response matches the schema. The schema is loaded at module level: schemathesis 4 with pytest 9 cannot
-take it from a fixture. The whole API runs with a national token (which may not register: 403); the visits run
-once more with a library's token, which registers them."""
+take it from a fixture. The whole API runs with a national token (which may not register or book: 403); the
+visits run once more with a library's token, which registers them, and so do the consultation hours and
+appointments, which that token books and cancels."""
 
 from datetime import time, timedelta
 from decimal import Decimal
@@ -21,6 +22,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from ido.api.appointment_selectors import public_slots
+from ido.api.authentication import actor_for
+from ido.appointments import services as appointment_services
+from ido.appointments.models import BookedBy, ConsultationHour
 from ido.conf.wsgi import application
 from ido.locations.models import OpeningException
 from ido.registrations.models import HelpGiven, Topic
@@ -32,12 +37,21 @@ from tests.factories import (
     MunicipalityOrganisationFactory,
     NationalBodyFactory,
     OpeningHoursFactory,
+    OrganisationFactory,
     VisitFactory,
 )
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 schema = schemathesis.openapi.from_path(SCHEMA_PATH)
 visits_schema = schemathesis.openapi.from_path(SCHEMA_PATH).include(path="/api/v1/visits/")
+# Path → the path parameter that names a real object, and which kind of object (a key of BOOKING).
+BOOKING_PATHS = {
+    "/api/v1/locations/{location_id}/consultation-hours/": ("location_id", "locations"),
+    "/api/v1/consultation-hours/{id}/slots/": ("id", "hours"),
+    "/api/v1/appointments/{id}/cancel/": ("id", "appointments"),
+    "/api/v1/appointments/": None,
+}
+appointments_schema = schemathesis.openapi.from_path(SCHEMA_PATH).include(path=list(BOOKING_PATHS))
 
 # What the library fixture made: a generated visit can only refer to it once the test runs.
 REAL = {}
@@ -60,6 +74,66 @@ def flatmap_body(context, body):
         ]
     plausible = {name: value for name, value in real.items() if name not in ("occurred_at", "note")}
     return st.sampled_from([body, real, plausible])
+
+
+# What the booking fixture made: the real location, hour, free slot starts and booked appointments.
+BOOKING: dict[str, list] = {}
+
+
+@appointments_schema.hook("flatmap_path_parameters")
+def real_objects(context, path_parameters):
+    """Besides the generated id, the id of a real location, hour or appointment: the run reaches the 200s."""
+    known = BOOKING_PATHS.get(context.operation.path)
+    if not BOOKING or known is None or not isinstance(path_parameters, dict):
+        return st.just(path_parameters)
+    name, kind = known
+    return st.sampled_from([path_parameters, *({**path_parameters, name: pk} for pk in BOOKING[kind])])
+
+
+@appointments_schema.hook("flatmap_query")
+def plausible_period(context, query):
+    """Besides the generated period of the slots, the default one and a few days ahead."""
+    if not BOOKING or context.operation.path != "/api/v1/consultation-hours/{id}/slots/":
+        return st.just(query)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    ahead = {"from": tomorrow.isoformat(), "to": (tomorrow + timedelta(days=3)).isoformat()}
+    return st.sampled_from([query, {}, ahead])
+
+
+@appointments_schema.hook("flatmap_body")
+def real_booking(context, body):
+    """Besides the generated booking, one of the real hour, and one of a real free slot with a plain name (mostly
+    booked, so the 201 is checked too, until the slot is full)."""
+    if not BOOKING or not isinstance(body, dict):
+        return st.just(body)
+    real = {**body, "consultation_hour": BOOKING["hours"][0]}
+    return st.sampled_from(BOOKING["starts"]).flatmap(
+        lambda start: st.sampled_from(
+            [
+                body,
+                real,
+                {**real, "starts_at": start},
+                {"consultation_hour": real["consultation_hour"], "starts_at": start, "name": "A.B."},
+            ]
+        )
+    )
+
+
+def make_hour(location) -> ConsultationHour:
+    """A consultation hour every day from nine to five, that has been running for a week."""
+    return ConsultationHour.objects.create(
+        provider=OrganisationFactory(),
+        location=location,
+        title="Spreekuur",
+        weekdays="0,1,2,3,4,5,6",
+        starts_on=timezone.localdate() - timedelta(days=7),
+        start_time=time(9),
+        end_time=time(17),
+        slot_minutes=30,
+        capacity=2,
+        book_until_minutes=0,
+        skip_public_holidays=False,
+    )
 
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -90,6 +164,7 @@ def national_key(db, keep_test_connection):
     OpeningException.objects.create(location=located, date=timezone.localdate() + timedelta(days=2))
     VisitFactory(location=located)  # also loads the vocabularies, if a browser test's flush removed them
     Topic.objects.filter(code="fines").update(retired_on=timezone.localdate())
+    make_hour(located).topics.set(Topic.objects.filter(code="taxes"))
     _token, key = issue_token(NationalBodyFactory())
     return key
 
@@ -104,6 +179,35 @@ def library_key(db, keep_test_connection):
     REAL["location"] = location.pk
     yield key
     REAL.clear()
+
+
+@pytest.fixture
+def booking_key(db, keep_test_connection):
+    """A library's token, an hour at its location with free slots, and two appointments the token booked."""
+    location = LocationFactory()
+    hour = make_hour(location)
+    hour.topics.set(Topic.objects.filter(code__in=["taxes", "digid"]))
+    token, key = issue_token(location.library)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    starts = [slot.starts_at for slot in public_slots(hour, tomorrow, tomorrow + timedelta(days=2))]
+    appointments = [
+        appointment_services.book(
+            actor=actor_for(token),
+            consultation_hour=hour,
+            starts_at=start,
+            details=appointment_services.VisitorDetails(name="Jan"),
+            booked_by=BookedBy.API,
+        ).pk
+        for start in starts[:2]
+    ]
+    BOOKING.update(
+        locations=[location.pk],
+        hours=[hour.pk],
+        starts=[start.isoformat() for start in starts],
+        appointments=appointments,
+    )
+    yield key
+    BOOKING.clear()
 
 
 @schema.parametrize()
@@ -130,5 +234,19 @@ def test_visit_registration_conforms_to_its_schema(case, library_key):
     case.call_and_validate(
         app=application,
         headers={"Authorization": f"Token {library_key}", "Accept-Language": "en"},
+        checks=CHECKS,
+    )
+
+
+@appointments_schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_consultation_hours_and_appointments_conform_to_their_schema(case, booking_key):
+    case.call_and_validate(
+        app=application,
+        headers={"Authorization": f"Token {booking_key}", "Accept-Language": "en"},
         checks=CHECKS,
     )

@@ -63,6 +63,7 @@ def test_the_location_feed_has_every_hour_and_no_personal_data(client, hour):
         starts_on=date(2027, 3, 4),
         start_time=time(10),
         end_time=time(12),
+        public_booking=True,
     )
     services.book(
         actor=None,

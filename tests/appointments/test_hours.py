@@ -174,7 +174,7 @@ def test_the_desk_books_a_slot_with_consent_and_reading_it_is_audited(client, as
     response = client.post(book_url, {"slot": first_slot, "name": "A.", "phone": "0612345678", "consent": "on"})
     assert response.status_code == 302
     appointment = Appointment.objects.get()
-    assert appointment.phone == "0612345678"
+    assert appointment.phone == "+31612345678"
     assert "30 dagen" in appointment.consent_text
     card = client.get(response.url)
     assert "Uw DigiD" in card.content.decode()
@@ -226,3 +226,27 @@ def test_the_provider_marks_who_came_and_the_hour_shows_the_no_show_rate(client,
     assert AuditEvent.objects.filter(action="appointments.appointment.marked").count() == 2
     # Reading the day list is reading personal data: audited per appointment.
     assert AuditEvent.objects.filter(action="appointments.appointment.read").count() == 3
+
+
+def test_a_desk_books_an_hour_at_another_library_and_still_sees_its_own_booking(client, as_role):
+    """A warm referral across the region: the desk of one library books the hour at another library's location,
+    sees and prints what it booked, and is led back to the search rather than to an hour page it cannot open."""
+    desk = as_role(Role.DESK)
+    host = membership_for_role(Role.COORDINATOR)
+    day = next_weekday(3)
+    hour = services.create_consultation_hour(
+        actor=host,
+        location=LocationFactory(library=host.organisation),
+        data=hour_input(weekdays=(3,), starts_on=day, skip_public_holidays=False),
+    )
+    book_url = reverse("appointments:book", kwargs={"pk": hour.pk})
+    page = client.get(book_url)
+    assert reverse("appointments:free_slots") in page.content.decode()
+    slot = selectors.slots_with_places(hour, day, day)[0].starts_at.isoformat()
+    response = client.post(book_url, {"slot": slot, "name": "K."})
+    appointment = Appointment.objects.get()
+    assert appointment.booking_organisation == desk.organisation
+    card = client.get(response.url)
+    assert card.status_code == 200
+    assert reverse("appointments:hour", kwargs={"pk": hour.pk}) not in card.content.decode()
+    assert client.get(reverse("appointments:hour", kwargs={"pk": hour.pk})).status_code == 404

@@ -51,6 +51,10 @@ def test_desk_registers_a_visit_and_gets_an_empty_form_with_undo(client, as_role
     page = client.get(reverse("registrations:new"))
     assert page.context["last_visit"] == visit
     assert f"met 2 vragen op {location.name}" in page.content.decode()
+    # A warm referral starts here: per question, the free slots of consultation hours about its topic.
+    free_slots = reverse("appointments:free_slots")
+    for code in ("digid", "allowances"):
+        assert f"{free_slots}?topic={Topic.objects.get(code=code).pk}" in page.content.decode()
     client.post(reverse("registrations:undo", kwargs={"pk": visit.pk}))
     assert not Visit.objects.exists()
 

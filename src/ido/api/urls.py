@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from ido.api import views
+from ido.api import appointment_views, views
 
 app_name = "api"
 
@@ -20,6 +20,18 @@ urlpatterns = [
     path("topics/", views.TopicList.as_view(), name="topic-list"),
     path("service-organisations/", views.ServiceOrganisationList.as_view(), name="service-organisation-list"),
     path("help-given/", views.HelpGivenList.as_view(), name="help-given-list"),
+    path(
+        "locations/<int:location_id>/consultation-hours/",
+        appointment_views.LocationConsultationHourList.as_view(),
+        name="location-consultation-hour-list",
+    ),
+    path(
+        "consultation-hours/<int:id>/slots/",
+        appointment_views.ConsultationHourSlotList.as_view(),
+        name="consultation-hour-slot-list",
+    ),
+    path("appointments/", appointment_views.AppointmentList.as_view(), name="appointment-list"),
+    path("appointments/<int:id>/cancel/", appointment_views.AppointmentCancel.as_view(), name="appointment-cancel"),
     # [\s\S], not ".": a generated or typed path may hold a newline.
     re_path(r"^(?:[\s\S]*/)?$", views.not_found),
 ]

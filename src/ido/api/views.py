@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, permissions, serializers, status
@@ -260,6 +261,7 @@ class HelpGivenList(VocabularyList):
     serializer_class = HelpGivenSerializer
 
 
+@csrf_exempt  # a POST to an unknown path gets the same JSON 404, not the HTML of a failed CSRF check
 def not_found(request):
     """Unknown paths under /api/v1/ answer in JSON, like the rest of the API."""
     return JsonResponse({"detail": _("Not found.")}, status=404)

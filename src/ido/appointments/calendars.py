@@ -61,3 +61,28 @@ def feed(hours, *, name: str) -> bytes:
         calendar.add_component(_event(hour))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def appointment_ics(appointment) -> bytes:
+    """One appointment as a calendar file for the visitor's own agenda: when, where, with whom and how to cancel.
+    Without the visitor's name: the file travels by e-mail and ends up in other apps."""
+    from ido.appointments.cancel_links import cancel_url
+
+    hour = appointment.slot.consultation_hour
+    location = hour.location
+    calendar = Calendar()
+    calendar.add("prodid", "-//IDO Platform//Appointment//NL")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"appointment-{appointment.pk}@ido-platform")
+    event.add("summary", f"{hour.title} ({hour.provider.name})")
+    event.add("location", f"{location.name}, {location.street} {location.house_number}, {location.city}")
+    details = [hour.what_to_bring, cancel_url(appointment)]
+    event.add("description", "\n\n".join(part for part in details if part))
+    event.add("dtstart", appointment.slot.starts_at)
+    event.add("dtend", appointment.slot.ends_at)
+    event.add("dtstamp", timezone.now())
+    event.add("url", cancel_url(appointment))
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -89,3 +89,29 @@ class BookingForm(forms.Form):
                 "consent", _("Only with the visitor's consent: tick the box, or leave the number and address empty.")
             )
         return cleaned
+
+
+REASON_HELP = _("Goes to the booked visitors, so keep it short and without names. For example: the adviser is ill.")
+
+
+class ConsultationHourChangeForm(ConsultationHourForm):
+    reason = forms.CharField(label=_("Reason for the change"), max_length=200, required=False, help_text=REASON_HELP)
+
+
+class CancelDateForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False, help_text=REASON_HELP)
+
+
+class CancelSeriesForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False, help_text=REASON_HELP)
+
+
+class HostAgreementForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location"), queryset=None, empty_label=None)
+    provider = forms.ModelChoiceField(label=_("Partner"), queryset=None)
+
+    def __init__(self, *args, locations, partners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["provider"].queryset = partners

@@ -173,7 +173,8 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # Messages to the visitor go out in the language the booking was made in.
+    language = models.CharField(_("language"), max_length=10, default="nl")
     personal_data_deleted_at = models.DateTimeField(_("personal data deleted at"), null=True, blank=True)
 
     class Meta:
@@ -184,3 +185,55 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot} #{self.pk}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("Text message")
+
+
+class Notification(models.Model):
+    """One message to a visitor about an appointment (confirmation, reminder, change). Its key, such as
+    "reminder:sms", is unique per appointment, and the row is written before the message goes out: a message is
+    claimed once and so never sent twice, even when a worker restarts or two workers run at the same time."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(_("message"), max_length=80)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    claimed_at = models.DateTimeField(_("claimed at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failure = models.CharField(_("failure"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["claimed_at"]
+        constraints = [models.UniqueConstraint(fields=["appointment", "key"], name="notification_once")]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.key}"
+
+
+class HostAgreement(models.Model):
+    """The host library lets a partner organisation add and manage its own consultation hours at one of the
+    library's locations (the coordinator agrees per location and partner; ending it keeps existing hours)."""
+
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.CASCADE, related_name="host_agreements"
+    )
+    provider = models.ForeignKey(
+        Organisation, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="host_agreements"
+    )
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreed_at = models.DateTimeField(_("agreed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("host agreement")
+        verbose_name_plural = _("host agreements")
+        ordering = ["location", "provider"]
+        constraints = [models.UniqueConstraint(fields=["location", "provider"], name="host_agreement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} @ {self.location}"

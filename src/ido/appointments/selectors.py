@@ -7,7 +7,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ido.appointments import slots as slot_rules
-from ido.appointments.models import Appointment, AppointmentStatus, ConsultationHour, SeriesStatus, Slot
+from ido.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    BookingMode,
+    ConsultationHour,
+    HostAgreement,
+    SeriesStatus,
+    Slot,
+)
+from ido.locations.models import Location, LocationStatus
+from ido.locations.selectors import locations_manageable_by
 from ido.organisations.models import Organisation, OrganisationKind
 
 
@@ -21,10 +31,52 @@ def consultation_hours_for(actor) -> QuerySet[ConsultationHour]:
     return hours.filter(provider=actor.organisation)
 
 
+def hours_bookable_by(actor) -> QuerySet[ConsultationHour]:
+    """Where the desk can book a visitor: every active consultation hour by appointment at an open location, in
+    its own library or elsewhere in the region (a warm referral often goes to a neighbouring library or a
+    partner's building). Search narrows this down by topic, provider and distance."""
+    if not actor.has_perm("appointments.book"):
+        return ConsultationHour.objects.none()
+    return ConsultationHour.objects.select_related("location", "provider").filter(
+        status=SeriesStatus.ACTIVE,
+        booking_mode=BookingMode.APPOINTMENT,
+        location__status=LocationStatus.OPEN,
+    )
+
+
+def hour_locations_for(actor) -> QuerySet[Location]:
+    """Where the actor may add and manage consultation hours: a library at its own locations; a partner at the
+    locations whose library agreed to host its hours."""
+    if not actor.has_perm("appointments.manage_hours"):
+        return Location.objects.none()
+    if actor.organisation.kind == OrganisationKind.LIBRARY:
+        return locations_manageable_by(actor)
+    return Location.objects.filter(host_agreements__provider=actor.organisation).distinct()
+
+
+def may_manage_hour(actor, hour: ConsultationHour) -> bool:
+    """A library manages every hour at its locations; a partner only its own hours, where it is hosted."""
+    if not hour_locations_for(actor).filter(pk=hour.location_id).exists():
+        return False
+    return actor.organisation.kind == OrganisationKind.LIBRARY or hour.provider_id == actor.organisation.pk
+
+
+def host_agreements_for(actor) -> QuerySet[HostAgreement]:
+    """The partners the actor's library hosts, at its locations."""
+    if not actor.has_perm("appointments.host"):
+        return HostAgreement.objects.none()
+    return HostAgreement.objects.select_related("location", "provider").filter(
+        location__in=locations_manageable_by(actor)
+    )
+
+
 def possible_providers(actor) -> QuerySet[Organisation]:
-    """Who can hold a consultation hour the actor adds: an active partner organisation, or the actor's own."""
+    """Who can hold a consultation hour the actor adds: an active partner organisation, or the actor's own. A
+    partner adds hours only for itself."""
     if not actor.has_perm("appointments.manage_hours"):
         return Organisation.objects.none()
+    if actor.organisation.kind != OrganisationKind.LIBRARY:
+        return Organisation.objects.filter(pk=actor.organisation.pk)
     return (
         Organisation.objects.filter(is_active=True)
         .filter(Q(kind=OrganisationKind.PARTNER) | Q(pk=actor.organisation.pk))
@@ -70,7 +122,8 @@ def slots_with_places(hour: ConsultationHour, start: date, end: date, *, now=Non
 
 
 def appointments_visible_to(actor) -> QuerySet[Appointment]:
-    """Only the host location's library and the provider see an appointment (and its personal data)."""
+    """Who sees an appointment (and its personal data): the host location's library and the provider; and the
+    organisation whose desk booked it, which typed the data in itself and prints the card."""
     if not actor.has_perm("appointments.view"):
         return Appointment.objects.none()
     return Appointment.objects.select_related(
@@ -78,6 +131,7 @@ def appointments_visible_to(actor) -> QuerySet[Appointment]:
     ).filter(
         Q(slot__consultation_hour__location__library=actor.organisation)
         | Q(slot__consultation_hour__provider=actor.organisation)
+        | Q(booking_organisation=actor.organisation)
     )
 
 
@@ -111,3 +165,25 @@ def attendance_figures(hour: ConsultationHour, *, now=None) -> dict[str, int]:
         "cancelled": counts.get(AppointmentStatus.CANCELLED, 0),
         "no_show_percent": round(100 * no_show / marked) if marked else 0,
     }
+
+
+def publicly_bookable_hours() -> QuerySet[ConsultationHour]:
+    """Hours citizens can book themselves: the provider allows it, the series is active, by appointment, at an
+    open location."""
+    return ConsultationHour.objects.select_related("location", "provider").filter(
+        public_booking=True,
+        status=SeriesStatus.ACTIVE,
+        booking_mode=BookingMode.APPOINTMENT,
+        location__status=LocationStatus.OPEN,
+    )
+
+
+def free_days(hour: ConsultationHour, *, now=None) -> list[tuple[date, list[FreeSlot]]]:
+    """The days within the booking window that still have a bookable slot with a free place, with those slots."""
+    now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    days: dict[date, list[FreeSlot]] = {}
+    for slot in slots_with_places(hour, today, today + timedelta(days=hour.book_ahead_days), now=now):
+        if slot.bookable and slot.free > 0:
+            days.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    return sorted(days.items())

@@ -5,28 +5,35 @@ backs it up), so concurrent bookings of the last place give exactly one success.
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ido.appointments import slots as slot_rules
+from ido.appointments import tasks
 from ido.appointments.models import (
     Appointment,
     AppointmentStatus,
     BookedBy,
     BookingMode,
+    CancelledDate,
     ConsultationHour,
+    HostAgreement,
     SeriesStatus,
     Slot,
 )
+from ido.appointments.selectors import hour_locations_for, may_manage_hour
 from ido.core import audit
-from ido.locations.models import Location
+from ido.locations.models import Location, LocationStatus
 from ido.locations.selectors import locations_manageable_by
-from ido.organisations.models import Organisation
+from ido.organisations.models import Organisation, OrganisationKind
 from ido.registrations.personal_data import find_personal_data
 
 
@@ -41,6 +48,17 @@ class VisitorDetails:
     consent_text: str = ""
     consent_given: bool = False
 
+    @classmethod
+    def from_booking_form(cls, data: dict) -> "VisitorDetails":
+        """From a booking form (desk or citizen): the consent text shown is stored when the box was ticked."""
+        return cls(
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            consent_text=str(CONSENT_TEXT) if data["consent"] else "",
+            consent_given=data["consent"],
+        )
+
 
 MAX_NAME_LENGTH = 40
 
@@ -53,8 +71,11 @@ CONSENT_TEXT = gettext_lazy(
 )
 
 
-def rule_for(hour: ConsultationHour) -> slot_rules.SeriesRule:
-    """The pure description of a series, for the slot calculations."""
+def rule_for(hour: ConsultationHour, cancelled_dates: frozenset[date] | None = None) -> slot_rules.SeriesRule:
+    """The pure description of a series, for the slot calculations. `cancelled_dates` when the caller read them
+    for many hours at once; else they come from the hour (through .all(), so a prefetch saves a query per hour)."""
+    if cancelled_dates is None:
+        cancelled_dates = frozenset(cancelled.date for cancelled in hour.cancelled_dates.all())
     return slot_rules.SeriesRule(
         starts_on=hour.starts_on,
         ends_on=hour.ends_on,
@@ -66,7 +87,7 @@ def rule_for(hour: ConsultationHour) -> slot_rules.SeriesRule:
         slot_minutes=hour.slot_minutes,
         capacity=hour.capacity,
         skip_public_holidays=hour.skip_public_holidays,
-        cancelled_dates=frozenset(hour.cancelled_dates.values_list("date", flat=True)),
+        cancelled_dates=cancelled_dates,
     )
 
 
@@ -91,10 +112,33 @@ def _check_details(details: VisitorDetails) -> None:
         raise ValidationError(
             {"consent": _("A phone number or e-mail address is only kept when the visitor agrees to it.")}
         )
+    if details.phone and mobile_number(details.phone) is None:
+        raise ValidationError({"phone": _("This is not a mobile number. A reminder goes by text message.")})
+    if details.email:
+        try:
+            validate_email(details.email.strip())
+        except ValidationError:
+            raise ValidationError({"email": _("This is not an e-mail address.")}) from None
+
+
+def mobile_number(raw: str) -> str | None:
+    """The number in international form (+316…) when it is a mobile number that can get a text message."""
+    try:
+        number = phonenumbers.parse(raw.strip(), "NL")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _check_bookable(hour: ConsultationHour, starts_at: datetime, now: datetime) -> None:
-    if hour.status != SeriesStatus.ACTIVE:
+    if hour.status != SeriesStatus.ACTIVE or hour.location.status != LocationStatus.OPEN:
         raise ValidationError({"slot": _("This consultation hour has been cancelled.")})
     if hour.booking_mode == BookingMode.WALK_IN:
         raise ValidationError({"slot": _("This consultation hour is walk-in only: no appointment needed.")})
@@ -120,6 +164,8 @@ def book(
     now = now or timezone.now()
     if booked_by != BookedBy.CITIZEN and (actor is None or not actor.has_perm("appointments.book")):
         raise PermissionDenied
+    if booked_by == BookedBy.CITIZEN and not consultation_hour.public_booking:
+        raise ValidationError({"slot": _("This consultation hour cannot be booked online. Ask at the library.")})
     _check_details(details)
     _check_bookable(consultation_hour, starts_at, now)
     computed = _the_slot(consultation_hour, starts_at)
@@ -133,15 +179,22 @@ def book(
     except IntegrityError:  # another booking created the row at the same moment
         slot = Slot.objects.get(consultation_hour=consultation_hour, starts_at=computed.starts_at)
     # The one statement that decides: it raises `booked` only while a place is free.
-    taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1)
+    # The series' current number of places counts too: after it was lowered, a slot keeps the bookings it had
+    # but takes no new ones above the new number.
+    taken = (
+        Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity"))
+        .filter(booked__lt=computed.capacity)
+        .update(booked=F("booked") + 1)
+    )
     if not taken:
         raise ValidationError({"slot": _("This slot is full. Choose another.")})
     has_contact = bool(details.phone or details.email)
     appointment = Appointment.objects.create(
         slot=slot,
         name=details.name.strip(),
-        phone=details.phone.strip() if has_contact else "",
+        phone=(mobile_number(details.phone) or "") if has_contact and details.phone else "",
         email=details.email.strip() if has_contact else "",
+        language=(get_language() or settings.LANGUAGE_CODE)[:10],
         consent_text=details.consent_text if has_contact else "",
         consent_given_at=now if has_contact else None,
         booked_by=booked_by,
@@ -155,13 +208,18 @@ def book(
         target=appointment,
         detail={"consultation_hour": consultation_hour.pk, "starts_at": starts_at.isoformat()},
     )
+    if appointment.email:
+        transaction.on_commit(lambda: tasks.send_confirmation.enqueue(appointment.pk))
     return appointment
 
 
 @transaction.atomic
-def cancel(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
-    """Cancel a booked appointment; its place is free again at once."""
+def cancel(*, actor, appointment: Appointment, by_link: bool = False, now: datetime | None = None) -> Appointment:
+    """Cancel a booked appointment; its place is free again at once. `by_link`: the visitor used the signed link
+    (no actor); anyone else needs the right to book."""
     now = now or timezone.now()
+    if not by_link and (actor is None or not actor.has_perm("appointments.book")):
+        raise PermissionDenied
     appointment = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError({"status": _("This appointment is not booked any more.")})
@@ -176,6 +234,7 @@ def cancel(*, actor, appointment: Appointment, now: datetime | None = None) -> A
         organisation=getattr(actor, "organisation", None),
         action="appointments.appointment.cancelled",
         target=appointment,
+        detail={"by": "link" if by_link else "staff"},
     )
     return appointment
 
@@ -225,29 +284,16 @@ class ConsultationHourInput:
 
 @transaction.atomic
 def create_consultation_hour(*, actor, location: Location, data: ConsultationHourInput) -> ConsultationHour:
-    """A coordinator adds a consultation hour at one of their library's locations (their own or a partner's)."""
+    """A coordinator adds a consultation hour at one of their library's locations (their own or a partner's); a
+    partner adds its own hours at a location whose library agreed to host them."""
     if not actor.has_perm("appointments.manage_hours"):
         raise PermissionDenied
-    if not locations_manageable_by(actor).filter(pk=location.pk).exists():
+    if not hour_locations_for(actor).filter(pk=location.pk).exists():
         raise PermissionDenied
-    rule = slot_rules.SeriesRule(
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        frequency=data.frequency,
-        weekdays=data.weekdays,
-        nth=data.nth,
-        start_time=data.start_time,
-        end_time=data.end_time,
-        slot_minutes=data.slot_minutes,
-        capacity=data.capacity,
-        skip_public_holidays=data.skip_public_holidays,
-    )
-    problems = slot_rules.problems_by_field(rule)
-    if problems:
-        errors: dict[str, list[str]] = {}
-        for problem in problems:
-            errors.setdefault(problem.field, []).append(str(problem.message))
-        raise ValidationError(errors)
+    if actor.organisation.kind != OrganisationKind.LIBRARY and data.provider.pk != actor.organisation.pk:
+        raise PermissionDenied
+    rule = rule_from_input(data, frozenset())
+    _raise_problems(rule)
     hour = ConsultationHour.objects.create(
         location=location,
         weekdays=",".join(str(day) for day in data.weekdays),
@@ -322,3 +368,274 @@ def mark_attendance(*, actor, appointment: Appointment, attended: bool, now: dat
         detail={"status": appointment.status},
     )
     return appointment
+
+
+# --- Changing and cancelling a series that has bookings -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """What a change did to the bookings: which appointments were cancelled, and how many visitors could be told
+    (the others gave no phone number or e-mail address: the desk should expect or call them)."""
+
+    cancelled: tuple[Appointment, ...] = ()
+
+    @property
+    def without_contact(self) -> tuple[Appointment, ...]:
+        return tuple(appointment for appointment in self.cancelled if not (appointment.phone or appointment.email))
+
+
+def _may_manage(actor, hour: ConsultationHour, location: Location | None = None) -> None:
+    if not actor.has_perm("appointments.manage_hours") or not may_manage_hour(actor, hour):
+        raise PermissionDenied
+    if location is not None and not hour_locations_for(actor).filter(pk=location.pk).exists():
+        raise PermissionDenied
+
+
+def future_bookings(hour: ConsultationHour, now: datetime | None = None):
+    now = now or timezone.now()
+    return (
+        Appointment.objects.select_related("slot")
+        .filter(slot__consultation_hour=hour, status=AppointmentStatus.BOOKED, slot__starts_at__gt=now)
+        .order_by("slot__starts_at", "pk")
+    )
+
+
+def bookings_affected_by_change(
+    hour: ConsultationHour, *, location: Location, rule: slot_rules.SeriesRule, now: datetime | None = None
+) -> list[Appointment]:
+    """The future appointments a change would drop: at another place, or at a time the new rule has no slot for."""
+    now = now or timezone.now()
+    bookings = list(future_bookings(hour, now))
+    if not bookings:
+        return []
+    if location.pk != hour.location_id:
+        return bookings
+    first = timezone.localtime(bookings[0].slot.starts_at).date()
+    last = timezone.localtime(bookings[-1].slot.starts_at).date()
+    kept = {(slot.starts_at, slot.ends_at) for slot in slot_rules.generate_slots(rule, first, last)}
+    return [booking for booking in bookings if (booking.slot.starts_at, booking.slot.ends_at) not in kept]
+
+
+def bookings_on(hour: ConsultationHour, day: date, *, now: datetime | None = None) -> list[Appointment]:
+    now = now or timezone.now()
+    return [b for b in future_bookings(hour, now) if timezone.localtime(b.slot.starts_at).date() == day]
+
+
+def _cancel_by_organisation(*, actor, appointments, reason: str, now: datetime) -> tuple[Appointment, ...]:
+    """Cancel appointments because the consultation hour changed; free their places and tell the visitors."""
+    cancelled = []
+    for appointment in appointments:
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != AppointmentStatus.BOOKED:
+            continue
+        locked.status = AppointmentStatus.CANCELLED
+        locked.status_changed_at = now
+        locked.save(update_fields=["status", "status_changed_at"])
+        Slot.objects.filter(pk=locked.slot_id, booked__gt=0).update(booked=F("booked") - 1)
+        audit.record(
+            actor=actor.user,
+            organisation=actor.organisation,
+            action="appointments.appointment.cancelled",
+            target=locked,
+            detail={"by": "organisation", "reason": reason},
+        )
+        if locked.phone or locked.email:
+            transaction.on_commit(
+                lambda pk=locked.pk: tasks.send_cancellation_notice.enqueue(pk, reason)  # type: ignore[misc]
+            )
+        cancelled.append(locked)
+    return tuple(cancelled)
+
+
+def _check_reason(reason: str) -> str:
+    reason = reason.strip()
+    if any(True for _finding in find_personal_data(reason)):
+        raise ValidationError({"reason": _("The reason goes to the visitors: no names, numbers or addresses.")})
+    return reason
+
+
+def _confirm_needed(affected: list[Appointment], confirmed: bool) -> None:
+    if affected and not confirmed:
+        raise ValidationError(
+            {
+                "confirmed": _(
+                    "%(count)s booked appointments cannot go ahead after this change. Confirm to cancel them and "
+                    "tell the visitors."
+                )
+                % {"count": len(affected)}
+            }
+        )
+
+
+def rule_from_input(data: ConsultationHourInput, cancelled_dates: frozenset[date]) -> slot_rules.SeriesRule:
+    return slot_rules.SeriesRule(
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        frequency=data.frequency,
+        weekdays=data.weekdays,
+        nth=data.nth,
+        start_time=data.start_time,
+        end_time=data.end_time,
+        slot_minutes=data.slot_minutes,
+        capacity=data.capacity,
+        skip_public_holidays=data.skip_public_holidays,
+        cancelled_dates=cancelled_dates,
+    )
+
+
+def _raise_problems(rule: slot_rules.SeriesRule) -> None:
+    problems = slot_rules.problems_by_field(rule)
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field, []).append(str(problem.message))
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def update_consultation_hour(
+    *,
+    actor,
+    hour: ConsultationHour,
+    location: Location,
+    data: ConsultationHourInput,
+    reason: str = "",
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> ChangeResult:
+    """Change a series. Booked appointments that keep their place and time stay; the others are cancelled and the
+    visitors told — only when the coordinator confirmed it, after seeing which ones. Fewer places per slot never
+    removes a booking: the slots already booked keep their bookings and take no new ones above the new number."""
+    now = now or timezone.now()
+    _may_manage(actor, hour, location)
+    hour = ConsultationHour.objects.select_for_update().get(pk=hour.pk)
+    reason = _check_reason(reason)
+    rule = rule_from_input(data, frozenset(hour.cancelled_dates.values_list("date", flat=True)))
+    _raise_problems(rule)
+    affected = bookings_affected_by_change(hour, location=location, rule=rule, now=now)
+    _confirm_needed(affected, confirmed)
+    before = {name: str(getattr(hour, name)) for name in HOUR_FIELDS}
+    for name in HOUR_FIELDS:
+        setattr(hour, name, getattr(data, name))
+    hour.location = location
+    hour.weekdays = ",".join(str(day) for day in data.weekdays)
+    hour.save()
+    cancelled = _cancel_by_organisation(actor=actor, appointments=affected, reason=reason, now=now)
+    Slot.objects.filter(consultation_hour=hour, starts_at__gt=now).update(
+        capacity=Greatest(Value(data.capacity), F("booked"))
+    )
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.consultation_hour.changed",
+        target=hour,
+        detail={
+            "rrule": slot_rules.to_rrule_string(rule),
+            "before": before,
+            "cancelled_appointments": len(cancelled),
+        },
+    )
+    return ChangeResult(cancelled=cancelled)
+
+
+@transaction.atomic
+def cancel_date(
+    *,
+    actor,
+    hour: ConsultationHour,
+    day: date,
+    reason: str = "",
+    confirmed: bool = False,
+    now: datetime | None = None,
+) -> ChangeResult:
+    """The series does not take place on one date (illness, a closed building). Bookings on it are cancelled and
+    the visitors told, once confirmed."""
+    now = now or timezone.now()
+    _may_manage(actor, hour)
+    if day < timezone.localtime(now).date():
+        raise ValidationError({"date": _("This date is in the past.")})
+    if not slot_rules.occurrence_dates(rule_for(hour), day, day):
+        raise ValidationError({"date": _("The consultation hour does not take place on this date.")})
+    reason = _check_reason(reason)
+    affected = bookings_on(hour, day, now=now)
+    _confirm_needed(affected, confirmed)
+    CancelledDate.objects.create(consultation_hour=hour, date=day, reason=reason)
+    cancelled = _cancel_by_organisation(actor=actor, appointments=affected, reason=reason, now=now)
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.consultation_hour.date_cancelled",
+        target=hour,
+        detail={"date": day.isoformat(), "cancelled_appointments": len(cancelled)},
+    )
+    return ChangeResult(cancelled=cancelled)
+
+
+@transaction.atomic
+def cancel_series(
+    *, actor, hour: ConsultationHour, reason: str = "", confirmed: bool = False, now: datetime | None = None
+) -> ChangeResult:
+    """Stop a series altogether. It stays in the list (and its figures) as cancelled; its future bookings are
+    cancelled and the visitors told, once confirmed."""
+    now = now or timezone.now()
+    _may_manage(actor, hour)
+    hour = ConsultationHour.objects.select_for_update().get(pk=hour.pk)
+    if hour.status == SeriesStatus.CANCELLED:
+        raise ValidationError({"status": _("This consultation hour has already been cancelled.")})
+    reason = _check_reason(reason)
+    affected = list(future_bookings(hour, now))
+    _confirm_needed(affected, confirmed)
+    hour.status = SeriesStatus.CANCELLED
+    hour.save(update_fields=["status"])
+    cancelled = _cancel_by_organisation(actor=actor, appointments=affected, reason=reason, now=now)
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.consultation_hour.cancelled",
+        target=hour,
+        detail={"reason": reason, "cancelled_appointments": len(cancelled)},
+    )
+    return ChangeResult(cancelled=cancelled)
+
+
+# --- Hosting partners' own consultation hours ------------------------------------------------------------------
+
+
+@transaction.atomic
+def agree_to_host(*, actor, location: Location, provider: Organisation) -> HostAgreement:
+    """The coordinator lets a partner add its own consultation hours at one of the library's locations."""
+    if not actor.has_perm("appointments.host") or not locations_manageable_by(actor).filter(pk=location.pk).exists():
+        raise PermissionDenied
+    if provider.kind != OrganisationKind.PARTNER or not provider.is_active:
+        raise ValidationError({"provider": _("Only an active partner organisation can hold its own hours here.")})
+    agreement, created = HostAgreement.objects.get_or_create(
+        location=location, provider=provider, defaults={"agreed_by": actor.user}
+    )
+    if not created:
+        raise ValidationError({"provider": _("This partner may already add its hours at this location.")})
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.host_agreement.created",
+        target=agreement,
+        detail={"location": location.pk, "provider": provider.pk},
+    )
+    return agreement
+
+
+@transaction.atomic
+def end_hosting(*, actor, agreement: HostAgreement) -> None:
+    """The partner can no longer add or change hours here; the hours it has stay, managed by the library."""
+    if not actor.has_perm("appointments.host"):
+        raise PermissionDenied
+    if not locations_manageable_by(actor).filter(pk=agreement.location_id).exists():
+        raise PermissionDenied
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="appointments.host_agreement.ended",
+        target=agreement,
+        detail={"location": agreement.location_id, "provider": agreement.provider_id},
+    )
+    agreement.delete()

@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "ido.core",
     "ido.accounts",
     "ido.organisations",
@@ -236,13 +238,19 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "IDO Platform API",
     "DESCRIPTION": "Municipalities, your own organisation and IDO locations (read); a library's anonymous desk "
-    "registrations (create and list); the national vocabularies (read). "
-    "Authenticate with an organisation API token: `Authorization: Token <key>`.",
+    "registrations (create and list); the national vocabularies (read); a library's appointments in consultation "
+    "hours (book, list and cancel). Authenticate with an organisation API token: `Authorization: Token <key>`. "
+    "The consultation hours at a location and their free slots are public: no token needed.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are called `status`: these names keep the location's as it was before appointments came.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "ido.locations.models.LocationStatus",
+        "AppointmentStatusEnum": "ido.appointments.models.AppointmentStatus",
+    },
 }
 
 LOGGING = {
@@ -250,7 +258,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 IDO_DEMO_PASSWORD = env_str("IDO_DEMO_PASSWORD")
@@ -260,3 +268,21 @@ IDO_VOCABULARY_CACHE_SECONDS = env_int("IDO_VOCABULARY_CACHE_SECONDS", 60)
 # Days after an appointment that its personal data (name, phone, e-mail) is deleted; the counts stay.
 IDO_APPOINTMENT_RETENTION_DAYS = env_int("IDO_APPOINTMENT_RETENTION_DAYS", 30)
 IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work (django-tasks). "immediate" runs a task at once, in the process that queues it (development,
+# tests); "database" queues it in the database for the worker (`ido db_worker`), for production.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[env_str("IDO_TASKS_BACKEND", "immediate")]
+    }
+}
+# Text messages (core/sms.py): "console" logs them, "file" writes one JSON line per message to
+# IDO_SMS_FILE_PATH, "memory" keeps them in the process (tests); a gateway adapter is a dotted path.
+IDO_SMS_BACKEND = env_str("IDO_SMS_BACKEND", "console")
+IDO_SMS_FILE_PATH = env_str("IDO_SMS_FILE_PATH", str(DATA_DIR / "sms"))
+IDO_SMS_SENDER = env_str("IDO_SMS_SENDER", "IDO")
+# How long before an appointment the reminder goes out (`ido send_reminders`, run every few minutes).
+IDO_REMINDER_HOURS_BEFORE = env_int("IDO_REMINDER_HOURS_BEFORE", 24)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("app/consultation-hours/", include("ido.appointments.urls")),
     path("api/v1/", include("ido.api.urls")),
     path("calendar/", include("ido.appointments.feed_urls")),
+    path("appointments/", include("ido.appointments.public_urls")),
     path("app/api-tokens/", include("ido.api.token_urls")),
     path("", include("ido.public.urls")),
 ]

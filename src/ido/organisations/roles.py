@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "appointments.view",
             "appointments.manage_hours",
             "appointments.mark",
+            "appointments.host",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -66,7 +67,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "api_tokens.manage",
         }
     ),
-    Role.PARTNER_STAFF: frozenset({"home.partner", "appointments.view", "appointments.mark"}),
+    # Partner staff add their own consultation hours only where a host library agreed (appointments.selectors).
+    Role.PARTNER_STAFF: frozenset(
+        {"home.partner", "appointments.view", "appointments.mark", "appointments.manage_hours"}
+    ),
     Role.MUNICIPAL_OFFICER: frozenset({"home.municipality", "locations.view", "municipalities.view"}),
     Role.NATIONAL_ADMIN: frozenset(
         {
@@ -112,10 +116,17 @@ def role_fits_organisation(role: str, kind: str) -> bool:
 
 # What an organisation's API token may do, by the kind of organisation it belongs to. Tokens never carry a
 # "*.manage" permission, whatever role the person who made the token holds. They read; a library's token also
-# registers visits (desk or kiosk software sends them) and reads all of its library's registrations.
+# registers visits (desk or kiosk software sends them) and reads all of its library's registrations, and books
+# and cancels appointments in consultation hours, as its desk does (it lists only what its library booked).
 API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
     OrganisationKind.LIBRARY: frozenset(
-        {"locations.view", "municipalities.view", "registrations.create", "registrations.view_library"}
+        {
+            "locations.view",
+            "municipalities.view",
+            "registrations.create",
+            "registrations.view_library",
+            "appointments.book",
+        }
     ),
     OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view"}),
     OrganisationKind.PARTNER: frozenset({"municipalities.view"}),

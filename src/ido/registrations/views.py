@@ -51,6 +51,7 @@ def _last_visit(request, actor):
     visit = (
         Visit.objects.filter(pk=pk, library=actor.organisation, registered_by=actor.user)
         .select_related("location")
+        .prefetch_related("questions__topic")
         .annotate(question_count=Count("questions"))
         .first()
     )

@@ -295,12 +295,38 @@ class Command(BaseCommand):
                     slot_minutes=30,
                     capacity=2,
                     description="Vrijwilligers helpen met formulieren van de overheid.",
+                    public_booking=True,
                 ),
             ),
         ]
+        # The library hosts the neighbourhood team's own hour; the partner adds it itself, citizens book online.
+        partner = Membership.objects.get(user__email="partner@demo.test")
+        neude = Location.objects.get(name="IDO Bibliotheek Neude")
+        appointment_services.agree_to_host(actor=coordinator, location=neude, provider=partner.organisation)
+        hours.append(
+            appointment_services.create_consultation_hour(
+                actor=partner,
+                location=neude,
+                data=appointment_services.ConsultationHourInput(
+                    provider=partner.organisation,
+                    title="Spreekuur geldzaken",
+                    frequency="monthly_nth_weekday",
+                    weekdays=(0,),
+                    nth=1,
+                    starts_on=today,
+                    start_time=time(14, 0),
+                    end_time=time(16, 0),
+                    slot_minutes=30,
+                    book_ahead_days=42,
+                    description="Het buurtteam helpt bij rekeningen, betalingsregelingen en toeslagen.",
+                    what_to_bring="Brieven over de schuld of de toeslag, en uw bankafschriften.",
+                    public_booking=True,
+                ),
+            )
+        )
         desk = Membership.objects.get(user__email="desk@demo.test", organisation__name="Bibliotheek Utrecht")
         now = timezone.now()
-        for hour, names in zip(hours, (["A.", "M.B."], ["Fatima"]), strict=True):
+        for hour, names in zip(hours, (["A.", "M.B."], ["Fatima"], ["J."]), strict=True):
             free = [
                 slot
                 for slot in appointment_selectors.slots_with_places(hour, today, today + timedelta(days=21), now=now)

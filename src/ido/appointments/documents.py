@@ -1,0 +1,59 @@
+"""The printable appointment card (PDF) the desk hands to a visitor after booking: when, where, with whom, what to
+bring and how to cancel (the signed cancel link as text and as a QR code).
+
+Rendered from a template with WeasyPrint. The card fetches nothing: the CSS is inline, the QR code is inline SVG,
+and the fetcher allows only `data:` addresses, so rendering never waits on the network and no address of ours
+(with a visitor's token in it) leaves the server.
+"""
+
+import qrcode
+import qrcode.image.svg
+import weasyprint
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from ido.appointments import cancel_links
+from ido.appointments.models import Appointment, AppointmentStatus
+
+TEMPLATE = "appointments/card_pdf.html"
+
+
+def _qr_svg(url: str) -> str:
+    """The QR code as an SVG element; medium error correction and the standard quiet zone of four modules, so a
+    phone reads it from a creased or smudged card."""
+    image = qrcode.make(
+        url,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=4,
+    )
+    return image.to_string(encoding="unicode")
+
+
+def card_context(appointment: Appointment, *, now=None) -> dict:
+    """What the card shows. The cancel part only while the appointment can still be cancelled by the link; the
+    visitor's name only while the personal data is kept; the visitor's phone and e-mail never."""
+    now = now or timezone.now()
+    hour = appointment.slot.consultation_hour
+    can_cancel = appointment.status == AppointmentStatus.BOOKED and appointment.slot.starts_at > now
+    context = {
+        "appointment": appointment,
+        "hour": hour,
+        "location": hour.location,
+        "visitor_name": "" if appointment.personal_data_deleted_at else appointment.name,
+        "is_booked": appointment.status == AppointmentStatus.BOOKED,
+        "can_cancel": can_cancel,
+    }
+    if can_cancel:
+        url = cancel_links.cancel_url(appointment)
+        # Safe: the SVG is generated here from the URL (as module paths), no text of anyone's in it.
+        context.update(cancel_url=url, cancel_qr=mark_safe(_qr_svg(url)))  # noqa: S308
+    return context
+
+
+def appointment_card_pdf(appointment: Appointment) -> bytes:
+    """The appointment card as PDF bytes, in the active language, times in Europe/Amsterdam."""
+    html = render_to_string(TEMPLATE, card_context(appointment))
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()

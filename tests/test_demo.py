@@ -81,5 +81,7 @@ def test_demo_has_consultation_hours_with_bookings(settings, tmp_path):
     # The neighbourhood team adds its own hour at the library that agreed to host it; citizens book it online.
     assert hours["Spreekuur geldzaken"].provider.name == "Buurtteams Utrecht"
     assert hours["Spreekuur geldzaken"].public_booking
+    # Topics, so the desk finds the hours from a registered question.
+    assert {topic.code for topic in hours["Belastingspreekuur"].topics.all()} == {"taxes", "allowances"}
     assert Appointment.objects.count() == 4
     assert all(appointment.name for appointment in Appointment.objects.all())  # decrypted on read

@@ -65,6 +65,8 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ALLOWED_HOSTS": "ido.example.nl",
         "IDO_DATA_DIR": str(tmp_path),
         "IDO_HTTPS": "true",
+        "IDO_BASE_URL": "https://ido.example.nl",
+        "IDO_SMS_BACKEND": "file",
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process only

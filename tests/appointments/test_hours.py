@@ -12,6 +12,7 @@ from ido.appointments import selectors, services
 from ido.appointments.models import Appointment, ConsultationHour
 from ido.core.models import AuditEvent
 from ido.organisations.roles import Role
+from ido.registrations.models import Topic
 from tests.conftest import login_verified
 from tests.factories import LocationFactory, OrganisationFactory, membership_for_role
 
@@ -112,11 +113,16 @@ def test_the_add_page_creates_an_hour_and_shows_its_slots(client, as_role):
             "book_ahead_days": "28",
             "book_until_minutes": "60",
             "skip_public_holidays": "on",
+            "topics": [str(Topic.objects.get(code="taxes").pk)],
         },
     )
     assert response.status_code == 302, response.context["form"].errors
     hour = ConsultationHour.objects.get()
     assert hour.weekdays == "1,3"
+    assert [topic.code for topic in hour.topics.all()] == ["taxes"]
+    # The edit page starts from what is saved, topics included.
+    edit = client.get(reverse("appointments:hour_edit", kwargs={"pk": hour.pk}))
+    assert [topic.code for topic in edit.context["form"].initial["topics"]] == ["taxes"]
     page = client.get(reverse("appointments:hour", kwargs={"pk": hour.pk}))
     assert page.status_code == 200
     assert len(page.context["slots"]) >= 6  # two slots on each of at least three days in two weeks

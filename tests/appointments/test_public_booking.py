@@ -62,6 +62,9 @@ def test_the_public_page_lists_days_then_times_and_books(client, hour, django_ca
     card = client.get(reverse("booking:card", kwargs={"token": token}))
     text = pypdf.PdfReader(io.BytesIO(card.content)).pages[0].extract_text()
     assert "Bibliotheek Noord" in text and "13:40" in text
+    assert "Sanne" not in text  # the link travels (ICS, text message): the name stays off the public card
+    assert "Sanne" not in done.content.decode()
+    assert "no-cache" in card["Cache-Control"] or "max-age=0" in card["Cache-Control"]
 
 
 def test_a_full_time_is_not_offered_and_a_late_post_for_it_is_refused(client, hour):

@@ -123,6 +123,15 @@ class SlotPeriodSerializer(serializers.Serializer):
         hour: ConsultationHour = self.context["hour"]
         start = attrs.get("from") or timezone.localdate()
         end = attrs.get("to") or _days_after(start, min(hour.book_ahead_days, MAX_SLOT_DAYS - 1))
+        today = timezone.localdate()
+        for name, day in (("from", start), ("to", end)):
+            if not slot_rules.within_reach(day, today):
+                raise serializers.ValidationError(
+                    {
+                        name: _("Choose a date between %(first)s and %(last)s.")
+                        % {"first": slot_rules.EARLIEST_DATE.year, "last": (today + slot_rules.REACH_AHEAD).year}
+                    }
+                )
         if end < start:
             raise serializers.ValidationError({"to": _("The date “to” is before the date “from”.")})
         if (end - start).days >= MAX_SLOT_DAYS:
@@ -199,7 +208,7 @@ class AppointmentInputSerializer(serializers.Serializer):
             name=data["name"],
             phone=data["phone"],
             email=data["email"],
-            consent_text=str(appointment_services.CONSENT_TEXT) if data["consent"] else "",
+            consent_text=appointment_services.consent_text() if data["consent"] else "",
             consent_given=data["consent"],
         )
 

@@ -6,3 +6,6 @@ class AppointmentsConfig(AppConfig):
     name = "ido.appointments"
     label = "appointments"
     verbose_name = _("Consultation hours and appointments")
+
+    def ready(self) -> None:
+        from ido.appointments import checks  # noqa: F401  (registers the deployment checks)

@@ -31,7 +31,7 @@ def _qr_svg(url: str) -> str:
     return image.to_string(encoding="unicode")
 
 
-def card_context(appointment: Appointment, *, now=None) -> dict:
+def card_context(appointment: Appointment, *, with_name: bool = True, now=None) -> dict:
     """What the card shows. The cancel part only while the appointment can still be cancelled by the link; the
     visitor's name only while the personal data is kept; the visitor's phone and e-mail never."""
     now = now or timezone.now()
@@ -41,7 +41,7 @@ def card_context(appointment: Appointment, *, now=None) -> dict:
         "appointment": appointment,
         "hour": hour,
         "location": hour.location,
-        "visitor_name": "" if appointment.personal_data_deleted_at else appointment.name,
+        "visitor_name": appointment.name if with_name and not appointment.personal_data_deleted_at else "",
         "is_booked": appointment.status == AppointmentStatus.BOOKED,
         "can_cancel": can_cancel,
     }
@@ -52,8 +52,9 @@ def card_context(appointment: Appointment, *, now=None) -> dict:
     return context
 
 
-def appointment_card_pdf(appointment: Appointment) -> bytes:
-    """The appointment card as PDF bytes, in the active language, times in Europe/Amsterdam."""
-    html = render_to_string(TEMPLATE, card_context(appointment))
+def appointment_card_pdf(appointment: Appointment, *, with_name: bool = True) -> bytes:
+    """The appointment card as PDF bytes, in the active language, times in Europe/Amsterdam. Without the name
+    when it is fetched by the cancel link, which anyone holding the link can use."""
+    html = render_to_string(TEMPLATE, card_context(appointment, with_name=with_name))
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()

@@ -1,11 +1,53 @@
 from django import forms
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ido.appointments import slots as slot_rules
 from ido.appointments.models import BookingMode, Frequency
 from ido.organisations.models import Organisation
+from ido.registrations.models import Topic
+
+
+def validate_reachable(value) -> None:
+    """A date a person can mean: from 2000 to five years ahead (far beyond is a typing error)."""
+    today = timezone.localdate()
+    if not slot_rules.within_reach(value, today):
+        raise forms.ValidationError(
+            _("Choose a date between %(first)s and %(last)s."),
+            params={"first": slot_rules.EARLIEST_DATE.year, "last": (today + slot_rules.REACH_AHEAD).year},
+        )
+
+
+def topic_label(topic: Topic) -> str:
+    """A subtopic with its main topic in front, so a list of both reads well."""
+    return f"{topic.parent.label}: {topic.label}" if topic.parent is not None else topic.label
+
+
+class TopicChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        return topic_label(obj)
+
+
+def topics_to_choose(today):
+    """Topics in use, each main topic followed by its subtopics."""
+    return (
+        Topic.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=today))
+        .select_related("parent")
+        .order_by(
+            Coalesce("parent__sort_order", "sort_order"),
+            Coalesce("parent__label_nl", "label_nl"),
+            Coalesce("parent_id", "id"),
+            F("parent_id").asc(nulls_first=True),
+            "sort_order",
+            "label_nl",
+        )
+    )
+
 
 WEEKDAYS = [
     (0, pgettext_lazy("weekday as a label", "Monday")),
@@ -19,8 +61,20 @@ WEEKDAYS = [
 NTH = [(1, _("first")), (2, _("second")), (3, _("third")), (4, _("fourth")), (-1, _("last"))]
 
 
+class TopicsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Topic) -> str:
+        return topic_label(obj)
+
+
 class ConsultationHourForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120, help_text=_("For example: Belastingspreekuur."))
+    topics = TopicsField(
+        label=_("Topics"),
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What visitors can come with. The desk finds the hour by these topics."),
+    )
     provider = forms.ModelChoiceField(label=_("Provider"), queryset=Organisation.objects.none())
     location = forms.ModelChoiceField(label=_("Location"), queryset=None, empty_label=None)
     frequency = forms.ChoiceField(label=_("How often"), choices=Frequency.choices, initial=Frequency.WEEKLY)
@@ -35,8 +89,15 @@ class ConsultationHourForm(forms.Form):
         required=False,
         help_text=_("Only for a monthly consultation hour."),
     )
-    starts_on = forms.DateField(label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Last date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("First date"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_reachable]
+    )
+    ends_on = forms.DateField(
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reachable],
+    )
     start_time = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     slot_minutes = forms.IntegerField(label=_("Minutes per slot"), initial=20, min_value=5, max_value=240)
@@ -60,6 +121,7 @@ class ConsultationHourForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
         self.fields["provider"].queryset = providers
+        self.fields["topics"].queryset = topics_to_choose(timezone.localdate())
 
 
 class BookingForm(forms.Form):
@@ -99,7 +161,9 @@ class ConsultationHourChangeForm(ConsultationHourForm):
 
 
 class CancelDateForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_reachable]
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False, help_text=REASON_HELP)
 
 

@@ -5,6 +5,7 @@ Every message is claimed first by writing its Notification row (unique per appoi
 sent: a message goes out at most once, whatever the worker does (restart, retry, two workers). A crash between
 the claim and the hand-over leaves a claimed row without `sent_at`, visible to staff, and no second message."""
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.utils import timezone, translation
 from ido.appointments import calendars, cancel_links
 from ido.appointments.models import Appointment, AppointmentStatus, Channel, Notification
 from ido.core import sms
+
+logger = logging.getLogger(__name__)
 
 
 def reminder_channels(
@@ -47,7 +50,10 @@ def _deliver(notification: Notification, send) -> bool:
     try:
         send()
     except Exception as error:  # any failure of the mail server or gateway is recorded, never retried blindly
-        notification.failure = f"{type(error).__name__}: {error}"[:200]
+        # Only the kind of failure: the error's text may hold the address or number, and this column is neither
+        # encrypted nor part of the retention purge's personal data.
+        notification.failure = type(error).__name__[:200]
+        logger.warning("Message %s (%s) failed: %s", notification.pk, notification.key, type(error).__name__)
         notification.save(update_fields=["failure"])
         return False
     notification.sent_at = timezone.now()
@@ -148,19 +154,27 @@ def send_cancellation_notice(appointment_id: int, reason: str) -> int:
     return sent
 
 
-def due_for_reminder(now: datetime | None = None):
-    """Booked appointments with contact details that start within the reminder period and have not had every
-    reminder yet (the claim in send_reminder settles the rest)."""
+def due_for_reminder(now: datetime | None = None) -> list[int]:
+    """Booked appointments with contact details that start within the reminder period and are due a reminder
+    they have not had (the claim in send_reminder settles the rest). Those that get no reminder at all (only an
+    e-mail address, booked within the period) are left out, so they are not queued on every run."""
     now = now or timezone.now()
-    window_end = now + timedelta(hours=settings.IDO_REMINDER_HOURS_BEFORE)
-    return (
+    hours = settings.IDO_REMINDER_HOURS_BEFORE
+    candidates = (
         Appointment.objects.filter(
             status=AppointmentStatus.BOOKED,
             personal_data_deleted_at__isnull=True,
             slot__starts_at__gt=now,
-            slot__starts_at__lte=window_end,
+            slot__starts_at__lte=now + timedelta(hours=hours),
         )
         .exclude(phone="", email="")
         .exclude(notifications__key__startswith="reminder:")
-        .values_list("pk", flat=True)
+        .values_list("pk", "phone", "email", "created_at", "slot__starts_at")
     )
+    return [
+        pk
+        for pk, phone, email, created_at, starts_at in candidates
+        if reminder_channels(
+            has_email=bool(email), has_phone=bool(phone), booked_at=created_at, starts_at=starts_at, hours_before=hours
+        )
+    ]

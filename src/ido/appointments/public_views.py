@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from ido.appointments import calendars, cancel_links, documents, selectors, services
 from ido.appointments.models import AppointmentStatus, BookedBy
@@ -14,6 +15,7 @@ from ido.appointments.public_forms import CitizenBookingForm
 from ido.core.forms import apply_validation_error
 
 
+@never_cache
 def cancel(request, token: str):
     """Cancel an appointment by the link on the card or in the e-mail. GET shows what will be cancelled; the
     button (POST) cancels, and the place is free again at once. A damaged link or a started appointment gets a
@@ -84,11 +86,12 @@ def book(request, pk: int):
             "days": days,
             "day": day,
             "form": form,
-            "consent_text": services.CONSENT_TEXT,
+            "consent_text": services.consent_text(),
         },
     )
 
 
+@never_cache
 def booked(request, token: str):
     """The citizen's confirmation page: the appointment, the calendar file, the card and the cancel link."""
     appointment = cancel_links.appointment_from_token(token)
@@ -97,6 +100,7 @@ def booked(request, token: str):
     return render(request, "appointments/public_booked.html", {"appointment": appointment, "token": token})
 
 
+@never_cache
 def appointment_calendar(request, token: str):
     """The appointment as a calendar file for the citizen's own agenda (no name in it)."""
     appointment = cancel_links.appointment_from_token(token)
@@ -107,11 +111,13 @@ def appointment_calendar(request, token: str):
     return response
 
 
+@never_cache
 def appointment_card(request, token: str):
     """The printable card for a citizen who booked themselves."""
     appointment = cancel_links.appointment_from_token(token)
     if appointment is None:
         raise Http404
-    response = HttpResponse(documents.appointment_card_pdf(appointment), content_type="application/pdf")
+    card = documents.appointment_card_pdf(appointment, with_name=False)
+    response = HttpResponse(card, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="afspraak.pdf"'
     return response

@@ -1,39 +1,15 @@
 """The desk's search for free slots: what about, with whom, how near, and when."""
 
 from django import forms
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ido.appointments import search
+from ido.appointments.forms import TopicChoiceField, topics_to_choose, validate_reachable
 from ido.registrations.models import Topic
 
 DISTANCES = [("", _("Any distance")), *((km, f"{km} km") for km in (5, 10, 25, 50))]
 MAX_WEEKS = 13
-
-
-class TopicChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Topic) -> str:
-        if obj.parent is not None:
-            return f"{obj.parent.label}: {obj.label}"
-        return obj.label
-
-
-def topics_to_choose(today):
-    """Topics in use, each main topic followed by its subtopics."""
-    return (
-        Topic.objects.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=today))
-        .select_related("parent")
-        .order_by(
-            Coalesce("parent__sort_order", "sort_order"),
-            Coalesce("parent__label_nl", "label_nl"),
-            Coalesce("parent_id", "id"),
-            F("parent_id").asc(nulls_first=True),
-            "sort_order",
-            "label_nl",
-        )
-    )
 
 
 class FreeSlotSearchForm(forms.Form):
@@ -53,7 +29,11 @@ class FreeSlotSearchForm(forms.Form):
     within_km = forms.TypedChoiceField(
         label=_("Distance"), choices=DISTANCES, coerce=int, empty_value=None, required=False
     )
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_reachable],
+    )
     weeks = forms.IntegerField(
         label=_("Number of weeks"),
         min_value=1,

@@ -135,6 +135,17 @@ def appointments_visible_to(actor) -> QuerySet[Appointment]:
     )
 
 
+def appointments_markable_by(actor) -> QuerySet[Appointment]:
+    """Who came or not is for the provider and the host library to say: they count the no-shows of their hour.
+    The library that only booked the appointment sees it but does not mark it."""
+    if not actor.has_perm("appointments.mark"):
+        return Appointment.objects.none()
+    return appointments_visible_to(actor).filter(
+        Q(slot__consultation_hour__location__library=actor.organisation)
+        | Q(slot__consultation_hour__provider=actor.organisation)
+    )
+
+
 def day_list(actor, day: date) -> QuerySet[Appointment]:
     """The appointments of one local day that the actor may see, in time order."""
     start = timezone.make_aware(datetime.combine(day, time.min))
@@ -170,11 +181,15 @@ def attendance_figures(hour: ConsultationHour, *, now=None) -> dict[str, int]:
 def publicly_bookable_hours() -> QuerySet[ConsultationHour]:
     """Hours citizens can book themselves: the provider allows it, the series is active, by appointment, at an
     open location."""
-    return ConsultationHour.objects.select_related("location", "provider").filter(
-        public_booking=True,
-        status=SeriesStatus.ACTIVE,
-        booking_mode=BookingMode.APPOINTMENT,
-        location__status=LocationStatus.OPEN,
+    return (
+        ConsultationHour.objects.select_related("location", "provider")
+        .filter(
+            public_booking=True,
+            status=SeriesStatus.ACTIVE,
+            booking_mode=BookingMode.APPOINTMENT,
+            location__status=LocationStatus.OPEN,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate()))
     )
 
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ido.appointments import slots as slot_rules
@@ -26,14 +26,16 @@ from ido.appointments.models import (
     CancelledDate,
     ConsultationHour,
     HostAgreement,
+    Notification,
     SeriesStatus,
     Slot,
 )
-from ido.appointments.selectors import hour_locations_for, may_manage_hour
+from ido.appointments.selectors import appointments_markable_by, hour_locations_for, may_manage_hour
 from ido.core import audit
 from ido.locations.models import Location, LocationStatus
 from ido.locations.selectors import locations_manageable_by
 from ido.organisations.models import Organisation, OrganisationKind
+from ido.registrations.models import Topic
 from ido.registrations.personal_data import find_personal_data
 
 
@@ -55,20 +57,22 @@ class VisitorDetails:
             name=data["name"],
             phone=data["phone"],
             email=data["email"],
-            consent_text=str(CONSENT_TEXT) if data["consent"] else "",
+            consent_text=consent_text() if data["consent"] else "",
             consent_given=data["consent"],
         )
 
 
 MAX_NAME_LENGTH = 40
 
+
 # What the desk reads to the visitor before a phone number or e-mail address is written down (plain Dutch in the
 # catalogue). The text shown is stored with the appointment.
-CONSENT_TEXT = gettext_lazy(
-    "We write down your phone number or e-mail address only to remind you of this appointment. Only the library "
-    "and the organisation you have the appointment with can see it. We delete it 30 days after the appointment. "
-    "Do you agree?"
-)
+def consent_text() -> str:
+    return _(
+        "We write down your phone number or e-mail address only to remind you of this appointment. Only the "
+        "libraries and the organisation involved in your appointment can see it. We delete it %(days)s days after "
+        "the appointment. Do you agree?"
+    ) % {"days": retention_days()}
 
 
 def rule_for(hour: ConsultationHour, cancelled_dates: frozenset[date] | None = None) -> slot_rules.SeriesRule:
@@ -164,6 +168,11 @@ def book(
     now = now or timezone.now()
     if booked_by != BookedBy.CITIZEN and (actor is None or not actor.has_perm("appointments.book")):
         raise PermissionDenied
+    # The series as it is now, locked for the booking: a change or cancellation of the series waits for it (and
+    # it for them), so no booking lands in a series that was just cancelled or changed.
+    consultation_hour = (
+        ConsultationHour.objects.select_for_update().select_related("location").get(pk=consultation_hour.pk)
+    )
     if booked_by == BookedBy.CITIZEN and not consultation_hour.public_booking:
         raise ValidationError({"slot": _("This consultation hour cannot be booked online. Ask at the library.")})
     _check_details(details)
@@ -179,6 +188,10 @@ def book(
     except IntegrityError:  # another booking created the row at the same moment
         slot = Slot.objects.get(consultation_hour=consultation_hour, starts_at=computed.starts_at)
     # The one statement that decides: it raises `booked` only while a place is free.
+    # An empty row may stem from before a change of the series: it takes the series' current length and places.
+    Slot.objects.filter(pk=slot.pk, booked=0).exclude(ends_at=computed.ends_at, capacity=computed.capacity).update(
+        ends_at=computed.ends_at, capacity=computed.capacity
+    )
     # The series' current number of places counts too: after it was lowered, a slot keeps the bookings it had
     # but takes no new ones above the new number.
     taken = (
@@ -188,6 +201,7 @@ def book(
     )
     if not taken:
         raise ValidationError({"slot": _("This slot is full. Choose another.")})
+    slot.refresh_from_db(fields=["ends_at", "capacity", "booked"])
     has_contact = bool(details.phone or details.email)
     appointment = Appointment.objects.create(
         slot=slot,
@@ -251,6 +265,7 @@ def delete_expired_personal_data(*, now: datetime | None = None) -> int:
     cut_off = now - timedelta(days=retention_days())
     expired = Appointment.objects.filter(slot__ends_at__lt=cut_off, personal_data_deleted_at__isnull=True)
     count = expired.update(name="", phone="", email="", consent_text="", personal_data_deleted_at=now)
+    Notification.objects.filter(appointment__personal_data_deleted_at=now).exclude(failure="").update(failure="")
     if count:
         audit.record(
             actor=None,
@@ -280,6 +295,7 @@ class ConsultationHourInput:
     booking_mode: str = BookingMode.APPOINTMENT
     public_booking: bool = False
     skip_public_holidays: bool = True
+    topics: tuple[Topic, ...] = ()
 
 
 @transaction.atomic
@@ -299,6 +315,7 @@ def create_consultation_hour(*, actor, location: Location, data: ConsultationHou
         weekdays=",".join(str(day) for day in data.weekdays),
         **{name: getattr(data, name) for name in HOUR_FIELDS},
     )
+    hour.topics.set(data.topics)
     audit.record(
         actor=actor.user,
         organisation=actor.organisation,
@@ -350,7 +367,7 @@ def mark_attendance(*, actor, appointment: Appointment, attended: bool, now: dat
     """The provider (or the host library) marks whether the visitor came, once the slot has started. A mistake
     can be put right by marking again; a cancelled appointment cannot be marked."""
     now = now or timezone.now()
-    if not actor.has_perm("appointments.mark"):
+    if not appointments_markable_by(actor).filter(pk=appointment.pk).exists():
         raise PermissionDenied
     appointment = Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
     if appointment.status not in MARKABLE:
@@ -425,10 +442,13 @@ def bookings_on(hour: ConsultationHour, day: date, *, now: datetime | None = Non
 def _cancel_by_organisation(*, actor, appointments, reason: str, now: datetime) -> tuple[Appointment, ...]:
     """Cancel appointments because the consultation hour changed; free their places and tell the visitors."""
     cancelled = []
-    for appointment in appointments:
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status != AppointmentStatus.BOOKED:
-            continue
+    locked_rows = (
+        Appointment.objects.select_for_update()
+        .select_related("slot__consultation_hour__location")
+        .filter(pk__in=[appointment.pk for appointment in appointments], status=AppointmentStatus.BOOKED)
+        .order_by("pk")
+    )
+    for locked in locked_rows:
         locked.status = AppointmentStatus.CANCELLED
         locked.status_changed_at = now
         locked.save(update_fields=["status", "status_changed_at"])
@@ -455,8 +475,10 @@ def _check_reason(reason: str) -> str:
     return reason
 
 
-def _confirm_needed(affected: list[Appointment], confirmed: bool) -> None:
-    if affected and not confirmed:
+def _confirm_needed(affected: list[Appointment], confirmed: frozenset[int]) -> None:
+    """The coordinator confirms exactly the appointments they were shown: if the change would now drop others
+    (another date chosen, a booking made meanwhile), they see the new list first."""
+    if affected and {appointment.pk for appointment in affected} != set(confirmed):
         raise ValidationError(
             {
                 "confirmed": _(
@@ -501,7 +523,7 @@ def update_consultation_hour(
     location: Location,
     data: ConsultationHourInput,
     reason: str = "",
-    confirmed: bool = False,
+    confirmed: frozenset[int] = frozenset(),
     now: datetime | None = None,
 ) -> ChangeResult:
     """Change a series. Booked appointments that keep their place and time stay; the others are cancelled and the
@@ -509,6 +531,8 @@ def update_consultation_hour(
     removes a booking: the slots already booked keep their bookings and take no new ones above the new number."""
     now = now or timezone.now()
     _may_manage(actor, hour, location)
+    if actor.organisation.kind != OrganisationKind.LIBRARY and data.provider.pk != actor.organisation.pk:
+        raise PermissionDenied
     hour = ConsultationHour.objects.select_for_update().get(pk=hour.pk)
     reason = _check_reason(reason)
     rule = rule_from_input(data, frozenset(hour.cancelled_dates.values_list("date", flat=True)))
@@ -521,6 +545,7 @@ def update_consultation_hour(
     hour.location = location
     hour.weekdays = ",".join(str(day) for day in data.weekdays)
     hour.save()
+    hour.topics.set(data.topics)
     cancelled = _cancel_by_organisation(actor=actor, appointments=affected, reason=reason, now=now)
     Slot.objects.filter(consultation_hour=hour, starts_at__gt=now).update(
         capacity=Greatest(Value(data.capacity), F("booked"))
@@ -546,13 +571,18 @@ def cancel_date(
     hour: ConsultationHour,
     day: date,
     reason: str = "",
-    confirmed: bool = False,
+    confirmed: frozenset[int] = frozenset(),
     now: datetime | None = None,
 ) -> ChangeResult:
     """The series does not take place on one date (illness, a closed building). Bookings on it are cancelled and
     the visitors told, once confirmed."""
     now = now or timezone.now()
     _may_manage(actor, hour)
+    hour = ConsultationHour.objects.select_for_update().get(pk=hour.pk)
+    if hour.status == SeriesStatus.CANCELLED:
+        raise ValidationError({"date": _("This consultation hour has already been cancelled.")})
+    if hour.cancelled_dates.filter(date=day).exists():
+        raise ValidationError({"date": _("This date has already been cancelled.")})
     if day < timezone.localtime(now).date():
         raise ValidationError({"date": _("This date is in the past.")})
     if not slot_rules.occurrence_dates(rule_for(hour), day, day):
@@ -574,7 +604,12 @@ def cancel_date(
 
 @transaction.atomic
 def cancel_series(
-    *, actor, hour: ConsultationHour, reason: str = "", confirmed: bool = False, now: datetime | None = None
+    *,
+    actor,
+    hour: ConsultationHour,
+    reason: str = "",
+    confirmed: frozenset[int] = frozenset(),
+    now: datetime | None = None,
 ) -> ChangeResult:
     """Stop a series altogether. It stays in the list (and its figures) as cancelled; its future bookings are
     cancelled and the visitors told, once confirmed."""

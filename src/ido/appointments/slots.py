@@ -153,10 +153,23 @@ def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> date:
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
 
+LAST_USABLE_DATE = date.max - timedelta(days=62)
+
+# Dates people may ask for: consultation hours, slots, day lists. Far beyond is a typing error, not a plan.
+EARLIEST_DATE = date(2000, 1, 1)
+REACH_AHEAD = timedelta(days=5 * 366)
+
+
+def within_reach(day: date, today: date) -> bool:
+    return EARLIEST_DATE <= day <= today + REACH_AHEAD
+
+
 def _pattern_dates(rule: SeriesRule, start: date, end: date) -> list[date]:
     """The dates in [start, end] that the recurrence gives, before cancelled dates and holidays, sorted."""
     first = max(start, rule.starts_on)
     last = end if rule.ends_on is None else min(end, rule.ends_on)
+    # Stop well before the calendar's last date: stepping a week or a month past it cannot be represented.
+    last = min(last, LAST_USABLE_DATE)
     if first > last:
         return []
     days: list[date] = []

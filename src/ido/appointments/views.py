@@ -1,6 +1,7 @@
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ido.appointments import calendars, selectors, services
+from ido.appointments import slots as slot_rules
 from ido.appointments.forms import (
     BookingForm,
     CancelDateForm,
@@ -45,6 +47,7 @@ def hour_new(request):
         data = dict(form.cleaned_data)
         location = data.pop("location")
         data["weekdays"] = tuple(data["weekdays"])
+        data["topics"] = tuple(data["topics"])
         try:
             hour = services.create_consultation_hour(
                 actor=actor, location=location, data=services.ConsultationHourInput(**data)
@@ -118,7 +121,7 @@ def hour_book(request, pk: int):
             "hour": hour,
             "form": form,
             "has_slots": bool(slots),
-            "consent_text": services.CONSENT_TEXT,
+            "consent_text": services.consent_text(),
             "hour_visible": selectors.consultation_hours_for(actor).filter(pk=hour.pk).exists(),
         },
     )
@@ -142,6 +145,8 @@ def day_list(request):
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
+    if not slot_rules.within_reach(day, timezone.localdate()):
+        day = timezone.localdate()
     appointments = list(selectors.day_list(request.membership, day))
     for appointment in appointments:
         services.read_appointment(actor=request.membership, appointment=appointment)
@@ -154,6 +159,11 @@ def day_list(request):
             "previous_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
             "now": timezone.now(),
+            "markable": set(
+                selectors.appointments_markable_by(request.membership)
+                .filter(pk__in=[appointment.pk for appointment in appointments])
+                .values_list("pk", flat=True)
+            ),
         },
     )
 
@@ -161,7 +171,7 @@ def day_list(request):
 @require_POST
 @permission_required("appointments.mark")
 def appointment_mark(request, pk: int):
-    appointment = get_object_or_404(selectors.appointments_visible_to(request.membership), pk=pk)
+    appointment = get_object_or_404(selectors.appointments_markable_by(request.membership), pk=pk)
     try:
         services.mark_attendance(
             actor=request.membership, appointment=appointment, attended=request.POST.get("attended") == "yes"
@@ -201,6 +211,7 @@ def _hour_data(hour: ConsultationHour) -> dict:
         **{name: getattr(hour, name) for name in services.HOUR_FIELDS},
         "location": hour.location,
         "weekdays": [int(day) for day in hour.weekdays.split(",") if day.strip()],
+        "topics": list(hour.topics.all()),
     }
 
 
@@ -217,10 +228,25 @@ def _report_change(request, result: services.ChangeResult, done: str) -> None:
         )
 
 
+CONFIRM_SALT = "ido.appointments.confirm-change"
+
+
 def _affected_context(request, affected) -> dict:
+    """The appointments a change would drop, and a signed list of them: the confirm button confirms these."""
     for appointment in affected:
         services.read_appointment(actor=request.membership, appointment=appointment)
-    return {"affected": affected}
+    token = signing.dumps(sorted(appointment.pk for appointment in affected), salt=CONFIRM_SALT)
+    return {"affected": affected, "confirm_token": token}
+
+
+def _confirmed_ids(request) -> frozenset[int]:
+    """The appointments the coordinator saw and confirmed to cancel (none without the confirm button)."""
+    if request.POST.get("confirm") != "yes":
+        return frozenset()
+    try:
+        return frozenset(int(pk) for pk in signing.loads(request.POST.get("confirm_ids", ""), salt=CONFIRM_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return frozenset()
 
 
 def _manageable_hour(request, pk: int) -> ConsultationHour:
@@ -235,7 +261,7 @@ def _confirmed_change(request, *, hour, form, template: str, context: dict, chan
     service refuses without `confirmed`, so nothing changes until the coordinator decides)."""
     if request.method == "POST" and form.is_valid():
         try:
-            result = change(confirmed=request.POST.get("confirm") == "yes")
+            result = change(confirmed=_confirmed_ids(request))
         except ValidationError as error:
             if "confirmed" in getattr(error, "error_dict", {}):
                 context |= _affected_context(request, affected())
@@ -263,9 +289,10 @@ def hour_edit(request, pk: int):
         data = dict(form.cleaned_data)
         location, reason = data.pop("location"), data.pop("reason")
         data["weekdays"] = tuple(data["weekdays"])
+        data["topics"] = tuple(data["topics"])
         return location, reason, services.ConsultationHourInput(**data)
 
-    def change(confirmed: bool):
+    def change(confirmed: frozenset[int]):
         location, reason, data = change_input()
         return services.update_consultation_hour(
             actor=actor, hour=hour, location=location, data=data, reason=reason, confirmed=confirmed

@@ -28,9 +28,17 @@ class SmsGateway(Protocol):
         """Hand the message over; raise on failure (the caller records it)."""
 
 
+def masked(number: str) -> str:
+    """A phone number as logs may show it: the last three digits."""
+    return "*" * max(len(number) - 3, 0) + number[-3:]
+
+
 class ConsoleGateway:
+    """For development: logs that a message would go out, without the number or the text (they are personal
+    data, and the text holds a cancel link). Nothing is sent."""
+
     def send(self, message: TextMessage) -> None:
-        logger.info("SMS to %s from %s: %s", message.to, message.sender, message.body)
+        logger.info("SMS (not sent: console backend) to %s, %s characters", masked(message.to), len(message.body))
 
 
 class FileGateway:

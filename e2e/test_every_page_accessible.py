@@ -18,6 +18,7 @@ SKIP = {
     "appointments:card",
     "booking:calendar",
     "booking:card",
+    "referrals:export",
 }
 
 

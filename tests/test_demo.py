@@ -85,3 +85,37 @@ def test_demo_has_consultation_hours_with_bookings(settings, tmp_path):
     assert {topic.code for topic in hours["Belastingspreekuur"].topics.all()} == {"taxes", "allowances"}
     assert Appointment.objects.count() == 4
     assert all(appointment.name for appointment in Appointment.objects.all())  # decrypted on read
+
+
+def test_demo_has_a_partner_network_with_white_spots(settings, tmp_path):
+    from ido.organisations.models import Municipality
+    from ido.referrals.models import PartnerService, ReferralAgreement
+    from ido.referrals.network_selectors import white_spots
+
+    run_demo(settings, tmp_path)
+    assert PartnerService.objects.filter(organisation__name="Buurtteams Utrecht", is_active=True).exists()
+    assert PartnerService.objects.filter(nationwide=True).count() >= 3
+    partners = set(
+        ReferralAgreement.objects.filter(library__name="Bibliotheek Utrecht").values_list("partner__name", flat=True)
+    )
+    assert {"Buurtteams Utrecht", "Belastingdienst"} <= partners
+    rows = {row.topic.code: row for row in white_spots(Municipality.objects.get(cbs_code="GM0344"))}
+    assert [partner.name for partner in rows["allowances"].partners] == ["Buurtteams Utrecht"]
+    assert [partner.name for partner in rows["taxes"].partners] == ["Belastingdienst"]
+    assert rows["digid"].is_white_spot
+    assert rows["pension"].is_white_spot  # the agreement with the SVB has ended
+
+
+def test_demo_has_referrals_in_every_state_and_an_expected_visitor(settings, tmp_path):
+    from ido.organisations.models import Membership
+    from ido.referrals import selectors
+    from ido.referrals.models import Referral, ReferralStatus
+
+    run_demo(settings, tmp_path)
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    partner = Membership.objects.get(user__email="partner@demo.test")
+    assert selectors.inbox(partner).exists()  # the partner demo user sees an inbox
+    assert any(selectors.is_overdue(referral) for referral in selectors.inbox(partner))
+    assert Referral.objects.filter(personal_data_deleted_at__isnull=False).exists()
+    coordinator = Membership.objects.get(user__email="coordinator@demo.test")
+    assert selectors.expected_visitors(coordinator).count() == 1

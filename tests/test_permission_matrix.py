@@ -242,6 +242,81 @@ MATRIX = {
     # Calendar feeds: a secret URL instead of a login, for calendar apps (no personal data in them).
     "calendars:hour": Row(everyone(200), kwargs=lambda w: {"token": _hour_token(w.location_a)}),
     "calendars:location": Row(everyone(200), kwargs=lambda w: {"token": _location_token(w.location_a)}),
+    # Referrals: the sending library and the receiving partner see one; the municipality only figures.
+    "referrals:list": Row(allowed(DESK, COORD, PARTNER, MUNI)),
+    "referrals:new": Row(allowed(DESK, COORD, PARTNER, MUNI)),
+    "referrals:form": Row(allowed(DESK, COORD, PARTNER, MUNI, status=404)),  # needs ?receiver=&topic=
+    "referrals:consent_pdf": Row(allowed(DESK, COORD, PARTNER, MUNI, status=404)),  # needs ?receiver=
+    "referrals:figures": Row(allowed(COORD, MUNI)),
+    "referrals:detail": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 200, MUNI: 404, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+    ),
+    "referrals:export": Row(
+        allowed(COORD), kwargs=lambda w: {"pk": _referral(w)}, foreign=lambda w: {"pk": _foreign_referral(w)}
+    ),
+    "referrals:move": Row(
+        {ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 404, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+        method="post",
+    ),
+    "referrals:erase": Row(
+        allowed(COORD, status=302),
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+        method="post",
+    ),
+    "referrals:withdraw_consent": Row(
+        {ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 404, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+        method="post",
+    ),
+    # Partner network: the directory is for everyone with a login; services are managed by their partner (and the
+    # national administrator), agreements by the library's coordinator; the overview is the municipality's.
+    "network:directory": Row(allowed(DESK, COORD, PARTNER, MUNI, NATIONAL)),
+    "network:service": Row(
+        allowed(DESK, COORD, PARTNER, MUNI, NATIONAL), kwargs=lambda w: {"pk": _partner_service(w, "Geldzaken")}
+    ),
+    "network:service_new": Row(allowed(PARTNER, NATIONAL)),
+    "network:service_edit": Row(
+        allowed(PARTNER, NATIONAL),
+        kwargs=lambda w: {"pk": _partner_service(w, "Geldzaken")},
+        foreign=lambda w: {"pk": _foreign_partner_service(w)},
+    ),
+    "network:service_deactivate": Row(
+        allowed(PARTNER, NATIONAL, status=302),
+        kwargs=lambda w: {"pk": _partner_service(w, "Oud spreekuur")},
+        foreign=lambda w: {"pk": _foreign_partner_service(w)},
+        method="post",
+    ),
+    "network:service_reactivate": Row(
+        allowed(PARTNER, NATIONAL, status=302),
+        kwargs=lambda w: {"pk": _partner_service(w, "Oud spreekuur")},
+        foreign=lambda w: {"pk": _foreign_partner_service(w)},
+        method="post",
+    ),
+    "network:agreements": Row(allowed(DESK, COORD, PARTNER, MUNI, NATIONAL)),
+    "network:agreement_new": Row(allowed(COORD)),
+    "network:agreement": Row(
+        allowed(DESK, COORD, PARTNER, MUNI, NATIONAL),
+        kwargs=lambda w: {"pk": _referral_agreement(w.library_a, w.members[PARTNER].organisation)},
+        foreign=lambda w: {"pk": _referral_agreement(w.library_b, _partner_of_b())},
+    ),
+    "network:agreement_edit": Row(
+        allowed(COORD),
+        kwargs=lambda w: {"pk": _referral_agreement(w.library_a, w.members[PARTNER].organisation)},
+        foreign=lambda w: {"pk": _referral_agreement(w.library_b, _partner_of_b())},
+    ),
+    "network:agreement_end": Row(
+        allowed(COORD, status=302),
+        kwargs=lambda w: {"pk": _referral_agreement(w.library_a, w.members[PARTNER].organisation, "Te beëindigen")},
+        foreign=lambda w: {"pk": _referral_agreement(w.library_b, _partner_of_b())},
+        method="post",
+    ),
+    "network:overview": Row(allowed(MUNI, NATIONAL)),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
     "locations:detail": Row(
@@ -286,6 +361,9 @@ MATRIX = {
     "api:consultation-hour-slot-list": Row(everyone(200), kwargs=lambda w: {"id": _hour(w.location_a)}),
     "api:appointment-list": Row(everyone(401)),
     "api:appointment-cancel": Row(everyone(401), kwargs=lambda w: {"id": _appointment(w.location_a)}, method="post"),
+    "api:referral-list": Row(everyone(401)),
+    "api:referral-detail": Row(everyone(401), kwargs=lambda w: {"id": _referral(w)}),
+    "api:referral-status": Row(everyone(401), kwargs=lambda w: {"id": _referral(w)}, method="post"),
     # Tokens belong to the organisation acted for: library A's token is another organisation's for national.
     "api_tokens:list": Row(allowed(COORD, NATIONAL)),
     "api_tokens:create": Row(allowed(COORD, NATIONAL)),
@@ -358,6 +436,73 @@ def _host_agreement(location):
     name = f"Gast bij {location.name}"
     provider = Organisation.objects.filter(name=name).first() or OrganisationFactory(name=name)
     agreement, _ = HostAgreement.objects.get_or_create(location=location, provider=provider)
+    return agreement.pk
+
+
+def _make_referral(sender, receiver):
+    from ido.referrals.models import Referral
+    from ido.registrations.models import Topic
+
+    referral, _ = Referral.objects.get_or_create(
+        sender=sender,
+        receiver=receiver,
+        defaults={"topic": Topic.objects.get(code="allowances"), "reason": "Terugvordering", "name": "F."},
+    )
+    return referral.pk
+
+
+def _referral(w):
+    """A referral from library A to the partner of the world."""
+    return _make_referral(w.library_a, w.members[PARTNER].organisation)
+
+
+def _foreign_referral(w):
+    """A referral between two others: library B and a partner of its own."""
+    from ido.organisations.models import Organisation
+
+    partner = Organisation.objects.filter(name="Partner van B").first() or OrganisationFactory(name="Partner van B")
+    return _make_referral(w.library_b, partner)
+
+
+def _partner_service(w, name):
+    """A service of the world's partner in the directory."""
+    from ido.referrals.models import PartnerService
+
+    service, _ = PartnerService.objects.get_or_create(
+        organisation=w.members[PARTNER].organisation, name=name, defaults={"nationwide": True, "phone": "030 123 4567"}
+    )
+    return service.pk
+
+
+def _partner_of_b():
+    from ido.organisations.models import Organisation
+
+    return Organisation.objects.filter(name="Partner van B").first() or OrganisationFactory(name="Partner van B")
+
+
+def _foreign_partner_service(w):
+    """A service of another partner organisation: only a national administrator manages it."""
+    from ido.referrals.models import PartnerService
+
+    service, _ = PartnerService.objects.get_or_create(
+        organisation=_partner_of_b(), name="Andermans dienst", defaults={"nationwide": True, "phone": "030 765 4321"}
+    )
+    return service.pk
+
+
+def _referral_agreement(library, partner, contact_name="Fatima"):
+    """A referral agreement in force about allowances, for all locations of the library."""
+    from ido.referrals.models import ReferralAgreement
+    from ido.registrations.models import Topic
+
+    agreement, created = ReferralAgreement.objects.get_or_create(
+        library=library,
+        partner=partner,
+        contact_name=contact_name,
+        defaults={"valid_from": timezone.localdate() - timedelta(days=30)},
+    )
+    if created:
+        agreement.topics.set([Topic.objects.get(code="allowances")])
     return agreement.pk
 
 

@@ -2,7 +2,8 @@
 every response matches the schema. The schema is loaded at module level: schemathesis 4 with pytest 9 cannot
 take it from a fixture. The whole API runs with a national token (which may not register or book: 403); the
 visits run once more with a library's token, which registers them, and so do the consultation hours and
-appointments, which that token books and cancels."""
+appointments, which that token books and cancels; the referrals run with a partner's token, which reads its inbox
+and moves its referrals on."""
 
 from datetime import time, timedelta
 from decimal import Decimal
@@ -28,6 +29,9 @@ from ido.appointments import services as appointment_services
 from ido.appointments.models import BookedBy, ConsultationHour
 from ido.conf.wsgi import application
 from ido.locations.models import OpeningException
+from ido.organisations.roles import Role
+from ido.referrals import services as referral_services
+from ido.referrals.models import Referral
 from ido.registrations.models import HelpGiven, Topic
 from tests.api.conftest import issue_token
 from tests.factories import (
@@ -39,7 +43,9 @@ from tests.factories import (
     OpeningHoursFactory,
     OrganisationFactory,
     VisitFactory,
+    membership_for_role,
 )
+from tests.referrals.test_referrals import make_agreement, referral_input
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 schema = schemathesis.openapi.from_path(SCHEMA_PATH)
@@ -52,6 +58,13 @@ BOOKING_PATHS = {
     "/api/v1/appointments/": None,
 }
 appointments_schema = schemathesis.openapi.from_path(SCHEMA_PATH).include(path=list(BOOKING_PATHS))
+# Path → the path parameter that names a referral in the partner's inbox.
+REFERRAL_PATHS = {
+    "/api/v1/referrals/": None,
+    "/api/v1/referrals/{id}/": "id",
+    "/api/v1/referrals/{id}/status/": "id",
+}
+referrals_schema = schemathesis.openapi.from_path(SCHEMA_PATH).include(path=list(REFERRAL_PATHS))
 
 # What the library fixture made: a generated visit can only refer to it once the test runs.
 REAL = {}
@@ -117,6 +130,29 @@ def real_booking(context, body):
             ]
         )
     )
+
+
+# What the inbox fixture made: the ids of the referrals addressed to the partner.
+INBOX: dict[str, list] = {}
+
+
+@referrals_schema.hook("flatmap_path_parameters")
+def real_referrals(context, path_parameters):
+    """Besides the generated id, the id of a referral in the partner's inbox: the run reaches the 200s."""
+    name = REFERRAL_PATHS.get(context.operation.path)
+    if not INBOX or name is None or not isinstance(path_parameters, dict):
+        return st.just(path_parameters)
+    return st.sampled_from([path_parameters, *({**path_parameters, name: pk} for pk in INBOX["referrals"])])
+
+
+@referrals_schema.hook("flatmap_body")
+def real_steps(context, body):
+    """Besides the generated step, the steps a partner takes (accept, decline with a reason, record what
+    happened), so the state machine moves and its 200s are checked too."""
+    if not INBOX:
+        return st.just(body)
+    steps = [{"status": "accepted"}, {"status": "declined", "note": "Geen plek"}, {"status": "contacted"}]
+    return st.sampled_from([body, *steps, {"status": "completed", "note": ""}])
 
 
 def make_hour(location) -> ConsultationHour:
@@ -210,6 +246,30 @@ def booking_key(db, keep_test_connection):
     BOOKING.clear()
 
 
+@pytest.fixture
+def inbox_key(db, keep_test_connection):
+    """A partner's token and its inbox: referrals with and without contact details, one whose details are
+    deleted, one reminded of (an event without a status); and a referral to another partner."""
+    desk = membership_for_role(Role.DESK)
+    partner = OrganisationFactory()
+    make_agreement(desk.organisation, partner, "allowances", valid_from=timezone.localdate())
+    refer = referral_services.refer
+    referrals = [refer(actor=desk, data=referral_input(partner)) for _ in range(3)]
+    referrals.append(
+        refer(actor=desk, data=referral_input(partner, contact=referral_services.ContactDetails(), consent_given=False))
+    )
+    referral_services.withdraw_consent(actor=desk, referral=referrals[0])
+    Referral.objects.filter(pk=referrals[1].pk).update(response_due_at=timezone.now() - timedelta(days=1))
+    referral_services.remind_overdue()
+    other = OrganisationFactory()
+    make_agreement(desk.organisation, other, "allowances", valid_from=timezone.localdate())
+    refer(actor=desk, data=referral_input(other))
+    _token, key = issue_token(partner)
+    INBOX.update(referrals=[referral.pk for referral in referrals])
+    yield key
+    INBOX.clear()
+
+
 @schema.parametrize()
 @settings(
     max_examples=25,
@@ -248,5 +308,19 @@ def test_consultation_hours_and_appointments_conform_to_their_schema(case, booki
     case.call_and_validate(
         app=application,
         headers={"Authorization": f"Token {booking_key}", "Accept-Language": "en"},
+        checks=CHECKS,
+    )
+
+
+@referrals_schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_referrals_conform_to_their_schema(case, inbox_key):
+    case.call_and_validate(
+        app=application,
+        headers={"Authorization": f"Token {inbox_key}", "Accept-Language": "en"},
         checks=CHECKS,
     )

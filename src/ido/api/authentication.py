@@ -29,7 +29,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class ApiActor:
-    """Who a token request acts as, in the shape the selectors expect of a Membership."""
+    """Who a token request acts as, in the shape the selectors and services expect of a Membership."""
 
     organisation: Organisation
     token: ApiToken
@@ -37,6 +37,11 @@ class ApiActor:
 
     def has_perm(self, permission: str) -> bool:
         return permission in self.permissions
+
+    @property
+    def user(self) -> None:
+        """A token acts for its organisation, not for a person: services that record `actor.user` get None."""
+        return None
 
 
 class ApiClient:

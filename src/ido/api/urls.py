@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from ido.api import appointment_views, views
+from ido.api import appointment_views, referral_views, views
 
 app_name = "api"
 
@@ -32,6 +32,9 @@ urlpatterns = [
     ),
     path("appointments/", appointment_views.AppointmentList.as_view(), name="appointment-list"),
     path("appointments/<int:id>/cancel/", appointment_views.AppointmentCancel.as_view(), name="appointment-cancel"),
+    path("referrals/", referral_views.ReferralList.as_view(), name="referral-list"),
+    path("referrals/<int:id>/", referral_views.ReferralDetail.as_view(), name="referral-detail"),
+    path("referrals/<int:id>/status/", referral_views.ReferralStatusChange.as_view(), name="referral-status"),
     # [\s\S], not ".": a generated or typed path may hold a newline.
     re_path(r"^(?:[\s\S]*/)?$", views.not_found),
 ]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ido.locations",
     "ido.registrations",
     "ido.appointments",
+    "ido.referrals",
     "ido.api",
     "ido.public",
 ]
@@ -239,17 +240,19 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "IDO Platform API",
     "DESCRIPTION": "Municipalities, your own organisation and IDO locations (read); a library's anonymous desk "
     "registrations (create and list); the national vocabularies (read); a library's appointments in consultation "
-    "hours (book, list and cancel). Authenticate with an organisation API token: `Authorization: Token <key>`. "
+    "hours (book, list and cancel); the referrals addressed to a partner or library (read; a partner also changes "
+    "their status). Authenticate with an organisation API token: `Authorization: Token <key>`. "
     "The consultation hours at a location and their free slots are public: no token needed.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "EUPL-1.2"},
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets are called `status`: these names keep the location's as it was before appointments came.
+    # Three choice sets are called `status`: these names keep the location's as it was before appointments came.
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ido.locations.models.LocationStatus",
         "AppointmentStatusEnum": "ido.appointments.models.AppointmentStatus",
+        "ReferralStatusEnum": "ido.referrals.models.ReferralStatus",
     },
 }
 
@@ -268,6 +271,9 @@ IDO_VOCABULARY_CACHE_SECONDS = env_int("IDO_VOCABULARY_CACHE_SECONDS", 60)
 # Days after an appointment that its personal data (name, phone, e-mail) is deleted; the counts stay.
 IDO_APPOINTMENT_RETENTION_DAYS = env_int("IDO_APPOINTMENT_RETENTION_DAYS", 30)
 IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Days after a referral is closed that the visitor's personal data is deleted; the anonymous skeleton stays.
+IDO_REFERRAL_RETENTION_DAYS = env_int("IDO_REFERRAL_RETENTION_DAYS", 30)
 
 # Background work (django-tasks). "immediate" runs a task at once, in the process that queues it (development,
 # tests); "database" queues it in the database for the worker (`ido db_worker`), for production.

@@ -14,6 +14,8 @@ urlpatterns = [
     path("app/locations/", include("ido.locations.urls")),
     path("app/registrations/", include("ido.registrations.urls")),
     path("app/consultation-hours/", include("ido.appointments.urls")),
+    path("app/network/", include("ido.referrals.network_urls")),
+    path("app/referrals/", include("ido.referrals.urls")),
     path("api/v1/", include("ido.api.urls")),
     path("calendar/", include("ido.appointments.feed_urls")),
     path("appointments/", include("ido.appointments.public_urls")),

@@ -42,6 +42,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.view",
             "appointments.book",
             "appointments.view",
+            "referrals.create",
+            "referrals.view",
+            "network.view",
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -60,6 +63,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "appointments.manage_hours",
             "appointments.mark",
             "appointments.host",
+            "referrals.create",
+            "referrals.view",
+            "referrals.subject_requests",
+            "referrals.figures",
+            "network.view",
+            "network.manage_agreements",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -68,10 +77,32 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     # Partner staff add their own consultation hours only where a host library agreed (appointments.selectors).
+    # Partner staff answer the referrals addressed to their organisation and refer citizens to the IDO.
     Role.PARTNER_STAFF: frozenset(
-        {"home.partner", "appointments.view", "appointments.mark", "appointments.manage_hours"}
+        {
+            "home.partner",
+            "appointments.view",
+            "appointments.mark",
+            "appointments.manage_hours",
+            "referrals.view",
+            "referrals.respond",
+            "referrals.create",
+            "network.view",
+            "network.manage_services",
+        }
     ),
-    Role.MUNICIPAL_OFFICER: frozenset({"home.municipality", "locations.view", "municipalities.view"}),
+    # The municipality directs the network: it sees the agreements on its territory and refers to the IDO.
+    Role.MUNICIPAL_OFFICER: frozenset(
+        {
+            "home.municipality",
+            "locations.view",
+            "municipalities.view",
+            "network.view",
+            "referrals.create",
+            "referrals.view",
+            "referrals.figures",
+        }
+    ),
     Role.NATIONAL_ADMIN: frozenset(
         {
             "home.national",
@@ -89,6 +120,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "audit.view",
             "audit.view_all",
             "api_tokens.manage",
+            "network.view",
+            "network.view_all",
+            "network.manage_services",
         }
     ),
 }
@@ -118,6 +152,8 @@ def role_fits_organisation(role: str, kind: str) -> bool:
 # "*.manage" permission, whatever role the person who made the token holds. They read; a library's token also
 # registers visits (desk or kiosk software sends them) and reads all of its library's registrations, and books
 # and cancels appointments in consultation hours, as its desk does (it lists only what its library booked).
+# Referrals: a partner's token reads its inbox and answers (accepts, declines, records what happened); a
+# library's token reads the referrals addressed to it (expected visitors), but does not move them.
 API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
     OrganisationKind.LIBRARY: frozenset(
         {
@@ -126,10 +162,11 @@ API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.create",
             "registrations.view_library",
             "appointments.book",
+            "referrals.view",
         }
     ),
     OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view"}),
-    OrganisationKind.PARTNER: frozenset({"municipalities.view"}),
+    OrganisationKind.PARTNER: frozenset({"municipalities.view", "referrals.view", "referrals.respond"}),
     OrganisationKind.NATIONAL: frozenset(
         {"locations.view", "locations.view_all", "municipalities.view", "organisations.view_all"}
     ),

@@ -1,11 +1,24 @@
 from django.core.management.base import BaseCommand
 
-from ido.appointments.services import delete_expired_personal_data, retention_days
+from ido.appointments import tasks as appointment_tasks
+from ido.appointments.services import retention_days
+from ido.referrals import tasks as referral_tasks
+from ido.referrals.services import retention_days as referral_retention_days
 
 
 class Command(BaseCommand):
-    help = "Delete the personal data of appointments that ended more than IDO_APPOINTMENT_RETENTION_DAYS ago."
+    help = (
+        "Delete the personal data of appointments and referrals past their retention period "
+        "(IDO_APPOINTMENT_RETENTION_DAYS, IDO_REFERRAL_RETENTION_DAYS). Run it daily; the anonymous counts stay."
+    )
 
     def handle(self, *args, **options):
-        count = delete_expired_personal_data()
-        self.stdout.write(f"Personal data deleted from {count} appointment(s) (retention {retention_days()} days).")
+        for label, task, days in (
+            ("appointment(s)", appointment_tasks.delete_expired_personal_data, retention_days()),
+            ("referral(s)", referral_tasks.delete_expired_personal_data, referral_retention_days()),
+        ):
+            result = task.enqueue()
+            if result.is_finished:
+                self.stdout.write(f"Personal data deleted from {result.return_value} {label} (retention {days} days).")
+            else:
+                self.stdout.write(f"Queued the deletion for {label} for the worker.")

@@ -22,6 +22,8 @@ from ido.locations.selectors import schedule_for
 from ido.organisations import services as organisation_services
 from ido.organisations.models import Membership, Municipality, Organisation
 from ido.organisations.roles import OrganisationKind, Role
+from ido.referrals import network_services
+from ido.referrals import services as referral_services
 from ido.registrations import services as registration_services
 from ido.registrations.models import HelpGiven, Question, ServiceOrganisation, Topic, Visit
 
@@ -257,6 +259,8 @@ class Command(BaseCommand):
         self._build_registrations()
         self._build_favourites()
         self._build_consultation_hours(organisations)
+        self._build_network(organisations)
+        self._build_referrals(organisations)
         return True
 
     def _build_consultation_hours(self, organisations) -> None:
@@ -343,6 +347,194 @@ class Command(BaseCommand):
                     details=appointment_services.VisitorDetails(name=name),
                     now=now,
                 )
+
+    def _build_network(self, organisations) -> None:
+        """The partner directory and the referral agreements of Bibliotheek Utrecht: the neighbourhood team for money
+        matters and allowances, the Belastingdienst for taxes, an ended one with the SVB. DigiD, pension and more
+        keep no partner in Utrecht, so the municipality's overview shows white spots."""
+        national = Membership.objects.get(user__email="national@demo.test")
+        partner = Membership.objects.get(user__email="partner@demo.test")
+        coordinator = Membership.objects.get(user__email="coordinator@demo.test")
+        municipalities = {
+            m.cbs_code: m for m in Municipality.objects.filter(cbs_code__in=["GM0344", "GM0307", "GM0327"])
+        }
+
+        def topics(*codes):
+            return tuple(Topic.objects.filter(code__in=codes))
+
+        network_services.create_partner_service(
+            actor=partner,
+            organisation=partner.organisation,
+            data=network_services.PartnerServiceInput(
+                name="Geldzaken en toeslagen",
+                description="Hulp bij rekeningen, betalingsregelingen, schulden en toeslagen.",
+                topics=topics("fines", "allowances", "banking"),
+                municipalities=(municipalities["GM0344"],),
+                how_to_reach="Inloop op maandagmiddag in de wijk, of bel voor een afspraak.",
+                phone="030 123 4567",
+                email="geldzaken@buurtteams.example",
+                languages=("nl", "en", "ar", "tr"),
+            ),
+        )
+        for organisation, data in [
+            (
+                "Belastingdienst",
+                network_services.PartnerServiceInput(
+                    name="BelastingTelefoon",
+                    description="Vragen over aangifte, aanslagen en betalingsregelingen.",
+                    topics=topics("taxes", "allowances"),
+                    nationwide=True,
+                    phone="0800 0543",
+                    website="https://www.belastingdienst.nl",
+                    languages=("nl", "en"),
+                ),
+            ),
+            (
+                "UWV",
+                network_services.PartnerServiceInput(
+                    name="Hulp bij WW en uitkeringen",
+                    topics=topics("work-benefits"),
+                    nationwide=True,
+                    how_to_reach="Bel of maak een afspraak op een UWV-kantoor.",
+                    website="https://www.uwv.nl",
+                ),
+            ),
+            (
+                "SVB",
+                network_services.PartnerServiceInput(
+                    name="AOW en kinderbijslag",
+                    topics=topics("pension"),
+                    nationwide=True,
+                    website="https://www.svb.nl",
+                ),
+            ),
+            (
+                "Schuldhulpverlening Amersfoort",
+                network_services.PartnerServiceInput(
+                    name="Schuldhulp",
+                    topics=topics("fines", "banking"),
+                    municipalities=(municipalities["GM0307"],),
+                    email="schuldhulp@amersfoort.example",
+                    languages=("nl",),
+                ),
+            ),
+            (
+                "Humanitas Eemland",
+                network_services.PartnerServiceInput(
+                    name="Thuisadministratie",
+                    description="Vrijwilligers helpen thuis met de post en de administratie.",
+                    topics=topics("allowances", "fines"),
+                    municipalities=(municipalities["GM0307"], municipalities["GM0327"]),
+                    phone="033 765 4321",
+                    languages=("nl", "tr"),
+                ),
+            ),
+        ]:
+            network_services.create_partner_service(actor=national, organisation=organisations[organisation], data=data)
+
+        today = timezone.localdate()
+        for data in [
+            network_services.AgreementInput(
+                partner=organisations["Buurtteams Utrecht"],
+                topics=topics("fines", "allowances", "banking"),
+                valid_from=today - timedelta(days=120),
+                response_days=3,
+                contact_name="Priya Bakker",
+                contact_email="geldzaken@buurtteams.example",
+                notification_email="verwijzingen@buurtteams.example",
+            ),
+            network_services.AgreementInput(
+                partner=organisations["Belastingdienst"],
+                topics=topics("taxes"),
+                valid_from=today - timedelta(days=60),
+                valid_until=today + timedelta(days=300),
+                location=Location.objects.get(name="IDO Bibliotheek Neude"),
+                delivery="email",
+                response_days=5,
+                contact_name="Team Landelijke Dienstverlening",
+                notification_email="ido-verwijzingen@belastingdienst.example",
+            ),
+            network_services.AgreementInput(
+                partner=organisations["SVB"],
+                topics=topics("pension"),
+                valid_from=today - timedelta(days=400),
+                valid_until=today - timedelta(days=35),
+                delivery="phone",
+                response_days=10,
+                contact_name="Regiokantoor Utrecht",
+                contact_phone="030 111 2233",
+            ),
+        ]:
+            network_services.create_agreement(
+                actor=coordinator, library=organisations["Bibliotheek Utrecht"], data=data
+            )
+
+    def _build_referrals(self, organisations) -> None:
+        """Referrals from the desk to the neighbourhood team in every state, one overdue, one with its personal
+        data deleted; and a referral from the municipality's counter into the IDO (an expected visitor)."""
+        desk = Membership.objects.get(user__email="desk@demo.test", organisation__name="Bibliotheek Utrecht")
+        partner = Membership.objects.get(user__email="partner@demo.test")
+        officer = Membership.objects.get(user__email="municipality@demo.test")
+        buurtteams = organisations["Buurtteams Utrecht"]
+        allowances = Topic.objects.get(code="allowances")
+        now = timezone.now()
+        people = [
+            ("Fatima", "0612345678", "Terugvordering huurtoeslag, wil een betalingsregeling", ()),
+            ("Jan", "0687654321", "Aanmaningen van drie organisaties", ("accepted",)),
+            ("Ayse", "0611122233", "Kan de rekeningen niet meer betalen", ("accepted", "contacted")),
+            ("Piet", "0622233344", "Hulp bij budgetplan", ("accepted", "appointment_made")),
+            ("Mira", "0633344455", "Vraag over zorgtoeslag", ("accepted", "contacted", "completed")),
+            ("Kees", "0644455566", "Schuld bij de energieleverancier", ("accepted", "not_reached")),
+            ("Sanne", "0655566677", "Brief over kinderopvangtoeslag", ("declined",)),
+            ("Omar", "0666677788", "Betalingsregeling CJIB", ("withdrawn",)),
+        ]
+        for days_ago, (name, phone, reason, steps) in enumerate(people):
+            sent_at = now - timedelta(days=days_ago * 2 + (6 if not steps else 1))
+            referral = referral_services.refer(
+                actor=desk,
+                data=referral_services.ReferralInput(
+                    receiver=buurtteams,
+                    topic=allowances,
+                    reason=reason,
+                    contact=referral_services.ContactDetails(name=name, phone=phone),
+                    consent_given=True,
+                ),
+                now=sent_at,
+            )
+            for number, step in enumerate(steps, start=1):
+                actor = desk if step == "withdrawn" else partner
+                note = "Geen plek deze maand; probeer de Voedselbank" if step == "declined" else ""
+                referral_services.move(
+                    actor=actor, referral=referral, status=step, note=note, now=sent_at + timedelta(hours=5 * number)
+                )
+        # A closed referral from long ago: its personal data is deleted, the skeleton counts in the figures.
+        old = referral_services.refer(
+            actor=desk,
+            data=referral_services.ReferralInput(
+                receiver=buurtteams,
+                topic=allowances,
+                reason="Oude vraag",
+                contact=referral_services.ContactDetails(name="Anna", phone="0677788899"),
+                consent_given=True,
+            ),
+            now=now - timedelta(days=80),
+        )
+        referral_services.move(actor=partner, referral=old, status="accepted", now=now - timedelta(days=79))
+        referral_services.move(actor=partner, referral=old, status="completed", now=now - timedelta(days=70))
+        referral_services.delete_expired_personal_data(now=now)
+        # The municipality's counter refers a citizen to the IDO.
+        referral_services.refer(
+            actor=officer,
+            data=referral_services.ReferralInput(
+                receiver=organisations["Bibliotheek Utrecht"],
+                receiver_location=Location.objects.get(name="IDO Bibliotheek Neude"),
+                topic=Topic.objects.get(code="digid"),
+                reason="Wil DigiD aanvragen, heeft hulp nodig met de app",
+                contact=referral_services.ContactDetails(name="Henk", phone="0698765432"),
+                consent_given=True,
+            ),
+            now=now - timedelta(hours=3),
+        )
 
     def _build_favourites(self) -> None:
         """The demo desk worker's favourite topics: one click registers a common visit about them."""

@@ -1,0 +1,52 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ido.appointments.forms import TopicChoiceField
+from ido.referrals.models import ReferralStatus, Urgency
+
+
+class ChooseTopicForm(forms.Form):
+    topic = TopicChoiceField(label=_("What is the question about?"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, topics, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = topics
+
+
+class ReferralForm(forms.Form):
+    """The referral itself: the question in a few words, and contact details only with the visitor's consent."""
+
+    reason = forms.CharField(
+        label=_("The question in a few words"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("No BSN, no names of others. For example: letter about repaying rent allowance."),
+    )
+    tried = forms.CharField(
+        label=_("What the visitor already tried"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    consent = forms.BooleanField(
+        label=_("The visitor agrees that we pass on their contact details (read the text above to them)"),
+        required=False,
+    )
+    name = forms.CharField(label=_("Name"), max_length=80, required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    preferred_contact_time = forms.CharField(
+        label=_("Best time to call"), max_length=80, required=False, help_text=_("For example: weekday mornings.")
+    )
+    special_category = forms.BooleanField(
+        label=_("The question is about health or another very personal matter"), required=False
+    )
+    special_consent = forms.BooleanField(
+        label=_("The visitor agrees separately that we share that (read the extra text to them)"), required=False
+    )
+
+
+class MoveForm(forms.Form):
+    status = forms.ChoiceField(choices=ReferralStatus.choices)
+    note = forms.CharField(label=_("Reason"), max_length=300, required=False)

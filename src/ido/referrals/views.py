@@ -1,0 +1,228 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ido.appointments.forms import topics_to_choose
+from ido.core.access import permission_required
+from ido.core.forms import apply_validation_error
+from ido.locations.models import Location, LocationStatus
+from ido.organisations.models import Organisation, OrganisationKind
+from ido.referrals import documents, rules, selectors, services
+from ido.referrals.forms import ChooseTopicForm, MoveForm, ReferralForm
+from ido.referrals.models import ReferralStatus
+from ido.registrations.models import Question
+
+
+@permission_required("referrals.view")
+def referral_list(request):
+    """Referrals received (the inbox; for a library: the visitors others referred to it) and sent."""
+    actor = request.membership
+    now = timezone.now()
+    received = list(selectors.inbox(actor).exclude(status__in=rules.CLOSED).order_by("created_at")[:200])
+    sent = list(selectors.sent(actor)[:100])
+    for referral in received + sent:
+        referral.overdue = selectors.is_overdue(referral, now)
+    is_library = actor.organisation.kind == OrganisationKind.LIBRARY
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "received": received,
+            "sent": sent,
+            "received_caption": _("Expected visitors: referred to your IDO") if is_library else _("Inbox"),
+            "received_empty": _("Nobody is expected.") if is_library else _("No open referrals."),
+            "sent_caption": _("Referrals you sent"),
+            "sent_empty": _("You have not sent any referrals yet."),
+        },
+    )
+
+
+def _question(request, actor) -> Question | None:
+    pk = request.GET.get("question", "")
+    if not pk.isdigit():
+        return None
+    return Question.objects.filter(pk=pk, library=actor.organisation).select_related("topic").first()
+
+
+@permission_required("referrals.create")
+def referral_new(request):
+    """Step 1: the topic (from the registered question when there is one); step 2: the organisation to refer to,
+    among those the library has an agreement with for the topic; step 3 (referral_form): the referral."""
+    actor = request.membership
+    question = _question(request, actor)
+    initial_topic = question.topic_id if question else request.GET.get("topic")
+    form = ChooseTopicForm(
+        data={"topic": initial_topic} if initial_topic else None, topics=topics_to_choose(timezone.localdate())
+    )
+    choices = []
+    if form.is_bound and form.is_valid():
+        choices = selectors.receivers_for(actor, topic=form.cleaned_data["topic"])
+    return render(
+        request,
+        "referrals/new.html",
+        {"form": form, "choices": choices, "question": question, "to_ido": actor.organisation.kind != "library"},
+    )
+
+
+def _receiver(actor, request) -> tuple[Organisation, Location | None]:
+    receiver = get_object_or_404(Organisation, pk=request.GET.get("receiver") or 0, is_active=True)
+    location = None
+    if receiver.kind == OrganisationKind.LIBRARY:
+        location = get_object_or_404(
+            Location, pk=request.GET.get("location") or 0, library=receiver, status=LocationStatus.OPEN
+        )
+    return receiver, location
+
+
+@permission_required("referrals.create")
+def referral_form(request):
+    """The referral to one organisation, with the consent text for that organisation on the screen."""
+    actor = request.membership
+    receiver, receiver_location = _receiver(actor, request)
+    topic = get_object_or_404(topics_to_choose(timezone.localdate()), pk=request.GET.get("topic") or 0)
+    question = _question(request, actor)
+    form = ReferralForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.refer(
+                actor=actor,
+                data=services.ReferralInput(
+                    receiver=receiver,
+                    receiver_location=receiver_location,
+                    topic=topic,
+                    reason=data["reason"],
+                    tried=data["tried"],
+                    urgency=data["urgency"],
+                    contact=services.ContactDetails(
+                        name=data["name"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        preferred_contact_time=data["preferred_contact_time"],
+                    ),
+                    consent_given=data["consent"],
+                    special_category=data["special_category"],
+                    special_consent_given=data["special_consent"],
+                    question=question,
+                ),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The referral has been sent to %(receiver)s.") % {"receiver": receiver.name})
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "form": form,
+            "receiver": receiver,
+            "receiver_location": receiver_location,
+            "topic": topic,
+            "question": question,
+            "consent_text": services.consent_text(receiver),
+            "special_consent_text": services.special_consent_text(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@never_cache
+@permission_required("referrals.create")
+def consent_pdf(request):
+    """The consent text for one organisation, printable, to give to the visitor or to sign."""
+    receiver, _location = _receiver(request.membership, request)
+    response = HttpResponse(documents.consent_pdf(receiver), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="toestemming.pdf"'
+    return response
+
+
+@never_cache
+@permission_required("referrals.view")
+def referral_detail(request, pk: int):
+    """The referral with its timeline. Personal data is shown to the sending and receiving organisation only,
+    and reading it is audited."""
+    actor = request.membership
+    referral = get_object_or_404(selectors.referrals_visible_to(actor), pk=pk)
+    services.read_referral(actor=actor, referral=referral)
+    side = services.side_of(actor, referral)
+    steps = sorted(rules.allowed_transitions(referral.status, side)) if side else []
+    if side == rules.RECEIVER and referral.direction == "to_partner" and not actor.has_perm("referrals.respond"):
+        steps = []
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": referral.events.select_related("organisation"),
+            "steps": [(step, dict(ReferralStatus.choices)[step]) for step in steps],
+            "overdue": selectors.is_overdue(referral),
+            "is_sender": side == rules.SENDER,
+            "can_handle_requests": actor.has_perm("referrals.subject_requests"),
+        },
+    )
+
+
+@require_POST
+@permission_required("referrals.view")
+def referral_move(request, pk: int):
+    actor = request.membership
+    referral = get_object_or_404(selectors.referrals_visible_to(actor), pk=pk)
+    form = MoveForm(data=request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a step."))
+        return redirect("referrals:detail", pk=pk)
+    try:
+        services.move(
+            actor=actor, referral=referral, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("referrals:detail", pk=pk)
+
+
+@require_POST
+@permission_required("referrals.view")
+def referral_withdraw_consent(request, pk: int):
+    referral = get_object_or_404(selectors.referrals_visible_to(request.membership), pk=pk)
+    services.withdraw_consent(actor=request.membership, referral=referral)
+    messages.success(request, _("Consent withdrawn: the visitor's personal data has been deleted."))
+    return redirect("referrals:detail", pk=pk)
+
+
+@never_cache
+@permission_required("referrals.subject_requests")
+def referral_export(request, pk: int):
+    """Everything held about the person of this referral (a data subject request), as JSON."""
+    referral = get_object_or_404(selectors.referrals_visible_to(request.membership), pk=pk)
+    data = services.export_subject_data(actor=request.membership, referral=referral)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="doorverwijzing-{referral.pk}.json"'
+    return response
+
+
+@require_POST
+@permission_required("referrals.subject_requests")
+def referral_erase(request, pk: int):
+    referral = get_object_or_404(selectors.referrals_visible_to(request.membership), pk=pk)
+    services.erase_subject_data(actor=request.membership, referral=referral)
+    messages.success(request, _("The person's data of this referral has been erased."))
+    return redirect("referrals:detail", pk=pk)
+
+
+@permission_required("referrals.figures")
+def referral_figures(request):
+    """Anonymous figures: by partner and topic, acceptance rate, time to the first reaction, outcomes."""
+    today = timezone.localdate()
+    start = today.replace(month=1, day=1)
+    data = selectors.figures(request.membership, start, today)
+    return render(request, "referrals/figures.html", {"figures": data, "start": start, "end": today})

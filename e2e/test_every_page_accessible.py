@@ -19,6 +19,7 @@ SKIP = {
     "booking:calendar",
     "booking:card",
     "referrals:export",
+    "referrals:export_pdf",
 }
 
 

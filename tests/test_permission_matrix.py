@@ -254,7 +254,14 @@ MATRIX = {
         foreign=lambda w: {"pk": _foreign_referral(w)},
     ),
     "referrals:export": Row(
-        allowed(COORD), kwargs=lambda w: {"pk": _referral(w)}, foreign=lambda w: {"pk": _foreign_referral(w)}
+        {**allowed(COORD, PARTNER), MUNI: 404},  # the receiving partner answers requests too
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+    ),
+    "referrals:export_pdf": Row(
+        {**allowed(COORD, PARTNER), MUNI: 404},  # the receiving partner answers requests too
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
     ),
     "referrals:move": Row(
         {ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 404, NATIONAL: 403},
@@ -263,7 +270,7 @@ MATRIX = {
         method="post",
     ),
     "referrals:erase": Row(
-        allowed(COORD, status=302),
+        {**allowed(COORD, PARTNER, status=302), MUNI: 404},
         kwargs=lambda w: {"pk": _referral(w)},
         foreign=lambda w: {"pk": _foreign_referral(w)},
         method="post",

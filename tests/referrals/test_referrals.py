@@ -323,3 +323,83 @@ def test_the_daily_and_frequent_commands_run_the_referral_work_as_tasks(desk, pa
     assert [message.subject for message in mail.outbox].count(mail.outbox[-1].subject) == 1
     overdue.refresh_from_db()
     assert overdue.reminder_sent_at is not None
+
+
+# --- Found in review ------------------------------------------------------------------------------------------
+
+
+def test_an_erased_open_referral_is_closed_so_no_note_can_land_on_it(desk, partner_staff, agreement):
+    referral = refer(desk, partner_staff.organisation)
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    services.erase_subject_data(actor=coordinator, referral=referral)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.WITHDRAWN and referral.closed_at is not None
+    with pytest.raises(ValidationError):
+        services.move(actor=partner_staff, referral=referral, status="declined", note="Mevrouw heeft schulden")
+    erased = referral.events.get(name="referrals.referral.erased")
+    assert erased.status == "" and str(erased.label) == "Persoonsgegevens gewist op verzoek"
+
+
+def test_a_partner_cannot_accept_once_the_agreement_has_ended(desk, partner_staff, agreement):
+    referral = refer(desk, partner_staff.organisation)
+    ReferralAgreement.objects.filter(pk=agreement.pk).update(valid_until=date(2026, 11, 30))
+    with pytest.raises(ValidationError, match="geen geldende samenwerkingsafspraak"):
+        services.move(actor=partner_staff, referral=referral, status="accepted")
+    services.move(actor=partner_staff, referral=referral, status="declined", note="Afspraak is afgelopen")
+
+
+def test_a_referral_never_closed_loses_its_personal_data_after_the_longest_open_time(
+    desk, partner_staff, agreement, settings
+):
+    settings.IDO_REFERRAL_MAX_OPEN_DAYS = 90
+    referral = refer(desk, partner_staff.organisation, special_category=True, special_consent_given=True)
+    assert services.delete_expired_personal_data(now=NOW + timedelta(days=89)) == 0
+    assert services.delete_expired_personal_data(now=NOW + timedelta(days=91)) == 1
+    referral.refresh_from_db()
+    assert (referral.name, referral.special_category, referral.status) == ("", False, ReferralStatus.SENT)
+
+
+def test_an_agreement_for_one_location_only_covers_that_location(desk, partner_staff):
+    here = LocationFactory(library=desk.organisation)
+    there = LocationFactory(library=desk.organisation)
+    make_agreement(desk.organisation, partner_staff.organisation, location=here)
+    with pytest.raises(ValidationError):
+        refer(desk, partner_staff.organisation, sender_location=there)
+    assert refer(desk, partner_staff.organisation, sender_location=here).sender_location == here
+
+
+def test_the_municipality_sees_figures_of_its_own_territory_with_small_numbers_hidden(desk, partner_staff, agreement):
+    from ido.organisations.models import Municipality
+
+    municipality = MunicipalityOrganisationFactory()
+    officer = membership_for_role(Role.MUNICIPAL_OFFICER, organisation=municipality)
+    here = LocationFactory(
+        library=desk.organisation, municipality=Municipality.objects.get(pk=municipality.municipality_id)
+    )
+    elsewhere = LocationFactory(library=desk.organisation)
+    for _ in range(2):
+        refer(desk, partner_staff.organisation, sender_location=here)
+    refer(desk, partner_staff.organisation, sender_location=elsewhere)
+    figures = selectors.figures(officer, date(2026, 12, 1), date(2026, 12, 31))
+    assert figures["total"] == 2
+    assert figures["by_receiver"][0]["suppressed"]  # 2 < 5: not shown per cell
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    assert not selectors.figures(coordinator, date(2026, 12, 1), date(2026, 12, 31))["by_receiver"][0]["suppressed"]
+
+
+def test_an_agreement_with_referrals_keeps_its_partner(desk, partner_staff, agreement):
+    from ido.referrals import network_services
+
+    refer(desk, partner_staff.organisation)
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=desk.organisation)
+    data = network_services.AgreementInput(
+        partner=OrganisationFactory(name="Ander team"),
+        topics=tuple(agreement.topics.all()),
+        valid_from=agreement.valid_from,
+        notification_email="x@example.nl",
+    )
+    with pytest.raises(ValidationError) as refused:
+        network_services.update_agreement(actor=coordinator, agreement=agreement, data=data)
+    assert "partner" in refused.value.error_dict
+    agreement.refresh_from_db()
+    assert agreement.partner == partner_staff.organisation

@@ -107,8 +107,23 @@ def test_the_coordinator_exports_and_erases_on_request(client, world):
     login_verified(client, coordinator.user)
     exported = json.loads(client.get(reverse("referrals:export", kwargs={"pk": referral.pk})).content)
     assert exported["personal_data"]["email"] == "f@example.nl"
+    pdf = client.get(reverse("referrals:export_pdf", kwargs={"pk": referral.pk}))
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "f@example.nl" in text and "Fatima" in text
     client.post(reverse("referrals:erase", kwargs={"pk": referral.pk}))
     referral.refresh_from_db()
     assert referral.email == "" and referral.personal_data_deleted_at is not None
     figures = client.get(reverse("referrals:figures"))
     assert figures.context["figures"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["receiver=abc&topic=1", "receiver=1&topic=1.5", "receiver=1&topic=%C2%B2", "receiver=&topic=", "question=%C2%B2"],
+)
+def test_garbage_in_the_address_is_a_404_not_an_error(client, world, query):
+    desk, _partner = world
+    login_verified(client, desk.user)
+    assert client.get(f"{reverse('referrals:form')}?{query}").status_code == 404
+    assert client.get(f"{reverse('referrals:new')}?{query}").status_code == 200
+    assert client.get(f"{reverse('referrals:consent_pdf')}?{query}").status_code == 404

@@ -52,6 +52,9 @@ def test_desk_registers_a_visit_and_gets_an_empty_form_with_undo(client, as_role
     assert page.context["last_visit"] == visit
     assert f"met 2 vragen op {location.name}" in page.content.decode()
     # A warm referral starts here: per question, the free slots of consultation hours about its topic.
+    questions = visit.questions.order_by("position")
+    for question in questions:
+        assert f"{reverse('referrals:new')}?question={question.pk}" in page.content.decode()
     free_slots = reverse("appointments:free_slots")
     for code in ("digid", "allowances"):
         assert f"{free_slots}?topic={Topic.objects.get(code=code).pk}" in page.content.decode()

@@ -274,6 +274,8 @@ IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Days after a referral is closed that the visitor's personal data is deleted; the anonymous skeleton stays.
 IDO_REFERRAL_RETENTION_DAYS = env_int("IDO_REFERRAL_RETENTION_DAYS", 30)
+# Days after sending that a referral's personal data goes, also when it was never closed.
+IDO_REFERRAL_MAX_OPEN_DAYS = env_int("IDO_REFERRAL_MAX_OPEN_DAYS", 90)
 
 # Background work (django-tasks). "immediate" runs a task at once, in the process that queues it (development,
 # tests); "database" queues it in the database for the worker (`ido db_worker`), for production.

@@ -87,6 +87,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.view",
             "referrals.respond",
             "referrals.create",
+            "referrals.subject_requests",
             "network.view",
             "network.manage_services",
         }
@@ -101,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.create",
             "referrals.view",
             "referrals.figures",
+            "referrals.subject_requests",
         }
     ),
     Role.NATIONAL_ADMIN: frozenset(

@@ -3,6 +3,7 @@
 import weasyprint
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ido.organisations.models import Organisation
 from ido.referrals import services
@@ -15,6 +16,28 @@ def consent_pdf(receiver: Organisation) -> bytes:
             "receiver": receiver,
             "consent_text": services.consent_text(receiver),
             "special_consent_text": services.special_consent_text(),
+            "today": timezone.localdate(),
+        },
+    )
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def subject_data_pdf(data: dict) -> bytes:
+    """Everything held about the person of one referral (from `services.export_subject_data`), readable on paper."""
+    labels = {
+        "reason": _("The question"),
+        "tried": _("Already tried"),
+        "name": _("Name"),
+        "phone": _("Phone number"),
+        "email": _("E-mail address"),
+        "preferred_contact_time": _("Best time to call"),
+    }
+    html = render_to_string(
+        "referrals/subject_pdf.html",
+        {
+            "data": data,
+            "personal": [(labels[field], value) for field, value in data["personal_data"].items()],
             "today": timezone.localdate(),
         },
     )

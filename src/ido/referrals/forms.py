@@ -16,6 +16,8 @@ class ChooseTopicForm(forms.Form):
 class ReferralForm(forms.Form):
     """The referral itself: the question in a few words, and contact details only with the visitor's consent."""
 
+    sender_location = forms.ModelChoiceField(label=_("At which IDO location"), queryset=None, required=False)
+
     reason = forms.CharField(
         label=_("The question in a few words"),
         max_length=300,
@@ -45,6 +47,13 @@ class ReferralForm(forms.Form):
     special_consent = forms.BooleanField(
         label=_("The visitor agrees separately that we share that (read the extra text to them)"), required=False
     )
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is None:
+            del self.fields["sender_location"]
+        else:
+            self.fields["sender_location"].queryset = locations
 
 
 class MoveForm(forms.Form):

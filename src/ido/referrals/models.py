@@ -219,3 +219,17 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.name}"
+
+    @property
+    def label(self):
+        """The line in words: the status it moved to, or what happened (a reminder, a deletion)."""
+        if self.status:
+            return self.get_status_display()
+        return EVENT_LABELS.get(self.name, self.name)
+
+
+EVENT_LABELS = {
+    "referrals.referral.overdue": _("Reminder: no reaction in time"),
+    "referrals.referral.consent_withdrawn": _("Consent withdrawn, personal data deleted"),
+    "referrals.referral.erased": _("Personal data erased on request"),
+}

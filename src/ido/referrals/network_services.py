@@ -353,6 +353,11 @@ def create_agreement(*, actor: Membership, library: Organisation, data: Agreemen
 @transaction.atomic
 def update_agreement(*, actor: Membership, agreement: ReferralAgreement, data: AgreementInput) -> ReferralAgreement:
     _check_may_manage_agreements(actor, agreement.library)
+    if data.partner.pk != agreement.partner_id and agreement.referrals.exists():
+        # Its referrals were made with this partner: another partner needs an agreement of its own.
+        raise ValidationError(
+            {"partner": _("Referrals were made under this agreement: add a new agreement for another partner.")}
+        )
     topics_before = frozenset(agreement.topics.values_list("pk", flat=True))
     fields = _check_agreement(agreement.library, data, topics_before=topics_before)
     before = {name: getattr(agreement, name) for name in AGREEMENT_FIELDS}

@@ -5,14 +5,14 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from ido.locations.models import Location, LocationStatus
 from ido.organisations.models import Organisation, OrganisationKind
 from ido.referrals import rules
-from ido.referrals.models import Direction, Referral, ReferralAgreement, ReferralStatus
-from ido.referrals.network_selectors import valid_agreements
+from ido.referrals.models import Direction, Referral, ReferralAgreement, ReferralEvent, ReferralStatus
+from ido.referrals.network_selectors import in_force, valid_agreements
 from ido.registrations.models import Topic
 
 # Statuses a referral only reaches after the receiver accepted it.
@@ -58,15 +58,19 @@ def is_overdue(referral: Referral, now: datetime | None = None) -> bool:
 
 
 def figures_scope(actor) -> QuerySet[Referral]:
-    """The referrals whose anonymous figures the actor sees: a library those it sent or received; a municipality
-    those of the libraries serving it."""
+    """The referrals to partners whose anonymous figures the actor sees: a library those it sent; a municipality
+    those sent from IDO locations on its territory."""
     if not actor.has_perm("referrals.figures"):
         return Referral.objects.none()
     organisation = actor.organisation
+    to_partners = Referral.objects.filter(direction=Direction.TO_PARTNER)
     if organisation.kind == OrganisationKind.MUNICIPALITY:
-        libraries = Organisation.objects.filter(served_municipalities=organisation.municipality_id)
-        return Referral.objects.filter(Q(sender__in=libraries) | Q(receiver__in=libraries))
-    return Referral.objects.filter(Q(sender=organisation) | Q(receiver=organisation))
+        return to_partners.filter(sender_location__municipality=organisation.municipality_id)
+    return to_partners.filter(sender=organisation)
+
+
+# Cells of fewer referrals than this are not shown to a municipality: a count of one can point at a person.
+SMALL_NUMBER = 5
 
 
 def figures(actor, start: date, end: date) -> dict:
@@ -76,11 +80,15 @@ def figures(actor, start: date, end: date) -> dict:
     since = datetime.combine(start, time.min, tzinfo=tz)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
     referrals = figures_scope(actor).filter(created_at__gte=since, created_at__lt=until)
+    # Accepted once, also when withdrawn later: read from the timeline, not from the current status.
+    referrals = referrals.annotate(
+        was_accepted=Exists(ReferralEvent.objects.filter(referral=OuterRef("pk"), name="referrals.referral.accepted"))
+    )
     by_receiver = list(
         referrals.values("receiver__name", "topic__label_nl", "topic__label_en")
         .annotate(
             total=Count("id"),
-            accepted=Count("id", filter=Q(status__in=ACCEPTED_OR_LATER)),
+            accepted=Count("id", filter=Q(was_accepted=True)),
             declined=Count("id", filter=Q(status=ReferralStatus.DECLINED)),
             completed=Count("id", filter=Q(status=ReferralStatus.COMPLETED)),
         )
@@ -93,8 +101,11 @@ def figures(actor, start: date, end: date) -> dict:
             "created_at", "first_reaction_at"
         )
     ]
-    accepted = sum(outcomes.get(status, 0) for status in ACCEPTED_OR_LATER)
+    accepted = referrals.filter(was_accepted=True).count()
     decided = accepted + outcomes.get(ReferralStatus.DECLINED, 0)
+    suppress = actor.organisation.kind == OrganisationKind.MUNICIPALITY
+    for row in by_receiver:
+        row["suppressed"] = suppress and row["total"] < SMALL_NUMBER
     return {
         "total": sum(outcomes.values()),
         "by_receiver": by_receiver,
@@ -130,9 +141,8 @@ def receivers_for(actor, *, topic: Topic) -> list[Choice]:
     if organisation.kind == OrganisationKind.MUNICIPALITY:
         libraries = Organisation.objects.filter(served_municipalities=organisation.municipality_id, is_active=True)
     else:
-        libraries = Organisation.objects.filter(
-            pk__in=ReferralAgreement.objects.filter(partner=organisation).values("library_id"), is_active=True
-        )
+        in_force_now = in_force(ReferralAgreement.objects.filter(partner=organisation), timezone.localdate())
+        libraries = Organisation.objects.filter(pk__in=in_force_now.values("library_id"), is_active=True)
     locations = (
         Location.objects.filter(library__in=libraries, status=LocationStatus.OPEN)
         .select_related("library")

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -154,11 +155,14 @@ def _sides(actor, data: ReferralInput) -> tuple[str, ReferralAgreement | None]:
     raise PermissionDenied
 
 
-def _event(referral: Referral, name: str, *, actor, now: datetime, note: str = "") -> ReferralEvent:
+def _event(
+    referral: Referral, name: str, *, actor, now: datetime, note: str = "", is_step: bool = True
+) -> ReferralEvent:
+    """One line of the timeline. `is_step`: the event moved the status (a deletion or a reminder does not)."""
     return ReferralEvent.objects.create(
         referral=referral,
         name=name,
-        status=referral.status,
+        status=referral.status if is_step else "",
         at=now,
         organisation=getattr(actor, "organisation", None),
         user=getattr(actor, "user", None),
@@ -166,10 +170,18 @@ def _event(referral: Referral, name: str, *, actor, now: datetime, note: str = "
     )
 
 
+def _mailbox(referral: Referral) -> str:
+    """The receiver's shared mailbox: the agreement's, while the agreement is still with this receiver."""
+    agreement = referral.agreement
+    if agreement is not None and agreement.partner_id == referral.receiver_id and agreement.notification_email:
+        return agreement.notification_email
+    return referral.receiver.email
+
+
 def _notify_receiver(referral_id: int) -> None:
     """Tell the receiver's shared mailbox a referral is waiting: no personal data in the e-mail, only a link."""
     referral = Referral.objects.select_related("receiver", "agreement", "topic").get(pk=referral_id)
-    address = (referral.agreement.notification_email if referral.agreement else "") or referral.receiver.email
+    address = _mailbox(referral)
     if not address:
         return
     context = {"referral": referral, "link": settings.IDO_BASE_URL + reverse("referrals:detail", args=[referral.pk])}
@@ -192,6 +204,8 @@ def refer(*, actor, data: ReferralInput, now: datetime | None = None) -> Referra
     _check_consent(data)
     direction, agreement = _sides(actor, data)
     if data.question is not None and data.question.library_id != actor.organisation.pk:
+        raise PermissionDenied
+    if data.sender_location is not None and data.sender_location.library_id != actor.organisation.pk:
         raise PermissionDenied
     has_contact = data.consent_given
     referral = Referral.objects.create(
@@ -261,6 +275,14 @@ def move(*, actor, referral: Referral, status: str, note: str = "", now: datetim
                 % {"current": referral.get_status_display()}
             }
         )
+    if (
+        status == ReferralStatus.ACCEPTED
+        and referral.direction == Direction.TO_PARTNER
+        and agreement_for(referral.sender, referral.receiver, referral.topic, location=referral.sender_location) is None
+    ):
+        raise ValidationError(
+            {"status": _("There is no referral agreement in force for this any more. Decline it, with a reason.")}
+        )
     note = note.strip()
     if rules.needs_reason(status) and not note:
         raise ValidationError({"note": _("Say why, so the IDO can refer the visitor elsewhere.")})
@@ -286,6 +308,7 @@ def _clear_personal_data(referral_ids, now: datetime) -> int:
         **dict.fromkeys(PERSONAL_FIELDS, ""),
         consent_text="",
         special_consent_text="",
+        special_category=False,
         personal_data_deleted_at=now,
     )
     ReferralEvent.objects.filter(referral_id__in=referral_ids).exclude(note="").update(note="")
@@ -307,7 +330,7 @@ def withdraw_consent(*, actor, referral: Referral, now: datetime | None = None) 
         referral.status = ReferralStatus.WITHDRAWN
         referral.status_changed_at = referral.closed_at = now
         referral.save(update_fields=["status", "status_changed_at", "closed_at"])
-    _event(referral, "referrals.referral.consent_withdrawn", actor=actor, now=now)
+    _event(referral, "referrals.referral.consent_withdrawn", actor=actor, now=now, is_step=False)
     audit.record(
         actor=actor.user,
         organisation=actor.organisation,
@@ -324,12 +347,16 @@ def delete_expired_personal_data(*, now: datetime | None = None) -> int:
     referral already cleared is left alone. The skeleton (topic, organisations, dates, outcome) stays."""
     now = now or timezone.now()
     cut_off = now - timedelta(days=retention_days())
+    # Closed long enough ago; or never closed (a partner that never reacted) and older than the longest a
+    # referral may stay open.
+    too_old = now - timedelta(days=settings.IDO_REFERRAL_MAX_OPEN_DAYS)
     expired = list(
-        Referral.objects.filter(closed_at__lt=cut_off, personal_data_deleted_at__isnull=True).values_list(
-            "pk", flat=True
-        )
+        Referral.objects.filter(Q(closed_at__lt=cut_off) | Q(closed_at__isnull=True, created_at__lt=too_old))
+        .filter(personal_data_deleted_at__isnull=True)
+        .values_list("pk", flat=True)
     )
     count = _clear_personal_data(expired, now) if expired else 0
+    ReferralEvent.objects.filter(referral__closed_at__lt=cut_off).exclude(note="").update(note="")
     if count:
         audit.record(
             actor=None,
@@ -361,12 +388,14 @@ def remind_overdue(*, now: datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     sent = 0
     for pk in list(due):
-        claimed = Referral.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
+        claimed = Referral.objects.filter(
+            pk=pk, reminder_sent_at__isnull=True, status=ReferralStatus.SENT, first_reaction_at__isnull=True
+        ).update(reminder_sent_at=now)
         if not claimed:
             continue
         referral = Referral.objects.select_related("receiver", "agreement", "topic").get(pk=pk)
-        ReferralEvent.objects.create(referral=referral, name="referrals.referral.overdue", at=now)
-        address = (referral.agreement.notification_email if referral.agreement else "") or referral.receiver.email
+        ReferralEvent.objects.create(referral=referral, name="referrals.referral.overdue", status="", at=now)
+        address = _mailbox(referral)
         if address:
             context = {
                 "referral": referral,
@@ -387,6 +416,7 @@ def export_subject_data(*, actor, referral: Referral) -> dict[str, Any]:
     sending or receiving organisation. Audited."""
     if not actor.has_perm("referrals.subject_requests") or side_of(actor, referral) is None:
         raise PermissionDenied
+    referral = Referral.objects.select_related("sender", "receiver", "topic").get(pk=referral.pk)  # as stored now
     audit.record(
         actor=actor.user, organisation=actor.organisation, action="referrals.referral.exported", target=referral
     )
@@ -397,6 +427,7 @@ def export_subject_data(*, actor, referral: Referral) -> dict[str, Any]:
         "referred_to": referral.receiver.name,
         "topic": referral.topic.label,
         "status": referral.status,
+        "status_label": referral.get_status_display(),
         "personal_data": {field: getattr(referral, field) for field in PERSONAL_FIELDS},
         "consent": {
             "text": referral.consent_text,
@@ -406,7 +437,13 @@ def export_subject_data(*, actor, referral: Referral) -> dict[str, Any]:
             "withdrawn_at": referral.consent_withdrawn_at.isoformat() if referral.consent_withdrawn_at else None,
         },
         "timeline": [
-            {"event": event.name, "status": event.status, "at": event.at.isoformat(), "note": event.note}
+            {
+                "event": event.name,
+                "label": str(event.label),
+                "status": event.status,
+                "at": event.at.isoformat(),
+                "note": event.note,
+            }
             for event in referral.events.all()
         ],
         "personal_data_deleted_at": (
@@ -421,8 +458,14 @@ def erase_subject_data(*, actor, referral: Referral, now: datetime | None = None
     now = now or timezone.now()
     if not actor.has_perm("referrals.subject_requests") or side_of(actor, referral) is None:
         raise PermissionDenied
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     _clear_personal_data([referral.pk], now)
-    _event(referral, "referrals.referral.erased", actor=actor, now=now)
+    # Nobody can contact the person any more: an open referral is withdrawn, so no later note lands on it.
+    if not rules.is_closed(referral.status):
+        referral.status = ReferralStatus.WITHDRAWN
+        referral.status_changed_at = referral.closed_at = now
+        referral.save(update_fields=["status", "status_changed_at", "closed_at"])
+    _event(referral, "referrals.referral.erased", actor=actor, now=now, is_step=False)
     audit.record(actor=actor.user, organisation=actor.organisation, action="referrals.referral.erased", target=referral)
     referral.refresh_from_db()
     return referral

@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/move/", views.referral_move, name="move"),
     path("<int:pk>/withdraw-consent/", views.referral_withdraw_consent, name="withdraw_consent"),
     path("<int:pk>/export.json", views.referral_export, name="export"),
+    path("<int:pk>/export.pdf", views.referral_export_pdf, name="export_pdf"),
     path("<int:pk>/erase/", views.referral_erase, name="erase"),
 ]

@@ -18,6 +18,7 @@ from ido.referrals import documents, rules, selectors, services
 from ido.referrals.forms import ChooseTopicForm, MoveForm, ReferralForm
 from ido.referrals.models import ReferralStatus
 from ido.registrations.models import Question
+from ido.registrations.views import LOCATION_COOKIE
 
 
 @permission_required("referrals.view")
@@ -44,11 +45,17 @@ def referral_list(request):
     )
 
 
+def _pk(value: str | None) -> int:
+    """An id from the address; anything that is not one (letters, "1.5", "²") becomes 0, which matches nothing."""
+    value = value or ""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 12 else 0
+
+
 def _question(request, actor) -> Question | None:
-    pk = request.GET.get("question", "")
-    if not pk.isdigit():
+    pk = _pk(request.GET.get("question"))
+    if not pk:
         return None
-    return Question.objects.filter(pk=pk, library=actor.organisation).select_related("topic").first()
+    return Question.objects.filter(pk=pk, library=actor.organisation).select_related("topic", "visit__location").first()
 
 
 @permission_required("referrals.create")
@@ -57,7 +64,7 @@ def referral_new(request):
     among those the library has an agreement with for the topic; step 3 (referral_form): the referral."""
     actor = request.membership
     question = _question(request, actor)
-    initial_topic = question.topic_id if question else request.GET.get("topic")
+    initial_topic = question.topic_id if question else (_pk(request.GET.get("topic")) or None)
     form = ChooseTopicForm(
         data={"topic": initial_topic} if initial_topic else None, topics=topics_to_choose(timezone.localdate())
     )
@@ -72,11 +79,11 @@ def referral_new(request):
 
 
 def _receiver(actor, request) -> tuple[Organisation, Location | None]:
-    receiver = get_object_or_404(Organisation, pk=request.GET.get("receiver") or 0, is_active=True)
+    receiver = get_object_or_404(Organisation, pk=_pk(request.GET.get("receiver")), is_active=True)
     location = None
     if receiver.kind == OrganisationKind.LIBRARY:
         location = get_object_or_404(
-            Location, pk=request.GET.get("location") or 0, library=receiver, status=LocationStatus.OPEN
+            Location, pk=_pk(request.GET.get("location")), library=receiver, status=LocationStatus.OPEN
         )
     return receiver, location
 
@@ -86,9 +93,17 @@ def referral_form(request):
     """The referral to one organisation, with the consent text for that organisation on the screen."""
     actor = request.membership
     receiver, receiver_location = _receiver(actor, request)
-    topic = get_object_or_404(topics_to_choose(timezone.localdate()), pk=request.GET.get("topic") or 0)
+    topic = get_object_or_404(topics_to_choose(timezone.localdate()), pk=_pk(request.GET.get("topic")))
     question = _question(request, actor)
-    form = ReferralForm(data=request.POST if request.method == "POST" else None)
+    own_locations = None
+    initial = {}
+    if actor.organisation.kind == OrganisationKind.LIBRARY:
+        own_locations = Location.objects.filter(library=actor.organisation, status=LocationStatus.OPEN).order_by("name")
+        remembered = question.visit.location_id if question else _pk(request.COOKIES.get(LOCATION_COOKIE))
+        initial["sender_location"] = remembered or None
+    form = ReferralForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, locations=own_locations
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -111,6 +126,7 @@ def referral_form(request):
                     special_category=data["special_category"],
                     special_consent_given=data["special_consent"],
                     question=question,
+                    sender_location=data.get("sender_location"),
                 ),
             )
         except ValidationError as error:
@@ -207,6 +223,17 @@ def referral_export(request, pk: int):
     data = services.export_subject_data(actor=request.membership, referral=referral)
     response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="doorverwijzing-{referral.pk}.json"'
+    return response
+
+
+@never_cache
+@permission_required("referrals.subject_requests")
+def referral_export_pdf(request, pk: int):
+    """The same as the JSON export, on paper: to hand to the person who asked."""
+    referral = get_object_or_404(selectors.referrals_visible_to(request.membership), pk=pk)
+    data = services.export_subject_data(actor=request.membership, referral=referral)
+    response = HttpResponse(documents.subject_data_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="doorverwijzing-{referral.pk}.pdf"'
     return response
 
 

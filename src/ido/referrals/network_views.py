@@ -160,30 +160,39 @@ def service_edit(request, pk: int):
     )
 
 
+def _one_step(request, step, *, done: str, then: tuple[str, int]):
+    """A button that runs one service call: its refusal or its success as a message, then back to the page."""
+    try:
+        step()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(then[0], pk=then[1])
+
+
 @require_POST
 @permission_required("network.manage_services")
 def service_deactivate(request, pk: int):
     service = get_object_or_404(network_selectors.partner_services_manageable_by(request.membership), pk=pk)
-    try:
-        network_services.deactivate_partner_service(actor=request.membership, service=service)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The service is out of the directory. You can put it back."))
-    return redirect("network:service", pk=service.pk)
+    return _one_step(
+        request,
+        lambda: network_services.deactivate_partner_service(actor=request.membership, service=service),
+        done=_("The service is out of the directory. You can put it back."),
+        then=("network:service", service.pk),
+    )
 
 
 @require_POST
 @permission_required("network.manage_services")
 def service_reactivate(request, pk: int):
     service = get_object_or_404(network_selectors.partner_services_manageable_by(request.membership), pk=pk)
-    try:
-        network_services.reactivate_partner_service(actor=request.membership, service=service)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The service is back in the directory."))
-    return redirect("network:service", pk=service.pk)
+    return _one_step(
+        request,
+        lambda: network_services.reactivate_partner_service(actor=request.membership, service=service),
+        done=_("The service is back in the directory."),
+        then=("network:service", service.pk),
+    )
 
 
 # Referral agreements
@@ -295,13 +304,12 @@ def agreement_edit(request, pk: int):
 @permission_required("network.manage_agreements")
 def agreement_end(request, pk: int):
     agreement = get_object_or_404(network_selectors.agreements_manageable_by(request.membership), pk=pk)
-    try:
-        network_services.end_agreement(actor=request.membership, agreement=agreement)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The referral agreement ends today."))
-    return redirect("network:agreement", pk=agreement.pk)
+    return _one_step(
+        request,
+        lambda: network_services.end_agreement(actor=request.membership, agreement=agreement),
+        done=_("The referral agreement ends today."),
+        then=("network:agreement", agreement.pk),
+    )
 
 
 # The municipality's overview

@@ -61,12 +61,15 @@ def test_the_desk_refers_with_consent_books_a_partner_slot_and_follows_the_statu
     # In the same flow: a slot in the partner's consultation hour, found by its topic and provider.
     page.get_by_role("link", name="Een tijd boeken in een spreekuur van Buurtteam Oost").click()
     checked_page.check()
-    page.get_by_role("link", name="Afspraak maken").first.click()
-    checked_page.check()
-    page.get_by_label("Voornaam of voorletters").fill("Fatima")
+    page.get_by_role("radio").first.check()
+    expect(page.get_by_label("Voornaam of voorletters")).to_have_value("Fatima")  # as shared with consent
+    page.get_by_label("De bezoeker stemt in", exact=False).check()  # a reminder by text message
     page.get_by_role("button", name="Afspraak maken").click()
     checked_page.check()
-    assert Appointment.objects.get().slot.consultation_hour == hour
+    expect(page.get_by_text("Spreekuur geldzaken")).to_be_visible()  # back on the referral, with the appointment
+    appointment = Appointment.objects.get()
+    referral.refresh_from_db()
+    assert appointment.slot.consultation_hour == hour and referral.appointment == appointment
 
     # The partner accepts and completes from its inbox.
     page.context.clear_cookies()
@@ -75,6 +78,7 @@ def test_the_desk_refers_with_consent_books_a_partner_slot_and_follows_the_statu
     page.get_by_role("link", name="Toeslagen", exact=False).first.click()
     checked_page.check()
     expect(page.get_by_text("0612345678")).to_be_visible()
+    expect(page.get_by_text("Spreekuur geldzaken")).to_be_visible()
     page.get_by_label("Aangenomen").check()
     page.get_by_role("button", name="Opslaan").click()
     checked_page.check()

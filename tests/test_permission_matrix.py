@@ -263,6 +263,11 @@ MATRIX = {
         kwargs=lambda w: {"pk": _referral(w)},
         foreign=lambda w: {"pk": _foreign_referral(w)},
     ),
+    "referrals:book": Row(
+        {**allowed(DESK, COORD), MUNI: 403},  # the sender books in the receiver's hours; the receiver does not
+        kwargs=lambda w: {"pk": _referral(w)},
+        foreign=lambda w: {"pk": _foreign_referral(w)},
+    ),
     "referrals:move": Row(
         {ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 404, NATIONAL: 403},
         kwargs=lambda w: {"pk": _referral(w)},

@@ -259,6 +259,9 @@ def test_a_partner_token_accepts_and_records_what_happened(client_for, desk, par
     assert event.organisation == partner and event.user is None
     changed = AuditEvent.objects.get(action="referrals.referral.accepted")
     assert (changed.organisation, changed.actor) == (partner, None)
+    token = partner.api_tokens.get()
+    assert changed.actor_label == f"API token {token.prefix}… (Buurtteam Oost)"  # which token, not just "system"
+    assert AuditEvent.objects.filter(action=READ).exclude(actor_label=changed.actor_label).count() == 0
     assert reads() == [str(referral.pk)]  # the answer shows the visitor's details too
 
     completed = client.post(status_url(referral), {"status": "completed", "note": "Regeling getroffen"}, format="json")

@@ -127,3 +127,128 @@ def test_garbage_in_the_address_is_a_404_not_an_error(client, world, query):
     assert client.get(f"{reverse('referrals:form')}?{query}").status_code == 404
     assert client.get(f"{reverse('referrals:new')}?{query}").status_code == 200
     assert client.get(f"{reverse('referrals:consent_pdf')}?{query}").status_code == 404
+
+
+def _partner_hour(partner, library, *, topic_code="allowances", title="Spreekuur geldzaken"):
+    """A weekday consultation hour of the partner at one of the library's locations, running from tomorrow."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from ido.appointments.models import ConsultationHour
+    from tests.factories import LocationFactory
+
+    start = timezone.localdate() + timedelta(days=1)
+    hour = ConsultationHour.objects.create(
+        provider=partner.organisation,
+        location=LocationFactory(library=library),
+        title=title,
+        weekdays="0,1,2,3,4,5,6",
+        starts_on=start,
+        start_time=time(10),
+        end_time=time(11),
+        skip_public_holidays=False,
+    )
+    hour.topics.set([Topic.objects.get(code=topic_code)])
+    return hour
+
+
+def _sent_referral(client, desk, partner) -> Referral:
+    login_verified(client, desk.user)
+    client.post(
+        form_url_for(partner),
+        {"reason": "Terugvordering", "urgency": "normal", "name": "Fatima", "phone": "0612345678", "consent": "on"},
+    )
+    return Referral.objects.get()
+
+
+def test_the_desk_books_a_partner_slot_from_the_referral_and_both_sides_see_it(client, world):
+    from ido.appointments.models import Appointment
+
+    desk, partner = world
+    hour = _partner_hour(partner, desk.organisation)
+    _partner_hour(partner, desk.organisation, topic_code="taxes", title="Belastingspreekuur")
+    referral = _sent_referral(client, desk, partner)
+    url = reverse("referrals:book", kwargs={"pk": referral.pk})
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["about_topic"]
+    choices = [value for value, _label in page.context["form"].fields["slot"].choices]
+    assert choices and all(value.startswith(f"{hour.pk}|") for value in choices)  # only hours about the topic
+    assert page.context["form"].initial == {"name": "Fatima", "phone": "0612345678", "email": ""}
+
+    refused = client.post(url, {"slot": choices[0], "name": "Fatima", "phone": "0612345678"})
+    assert refused.status_code == 200 and refused.context["form"].errors["consent"]
+    assert not Appointment.objects.exists()
+
+    booked = client.post(url, {"slot": choices[0], "name": "Fatima"})
+    assert booked["Location"] == reverse("referrals:detail", kwargs={"pk": referral.pk})
+    appointment = Appointment.objects.get()
+    referral.refresh_from_db()
+    assert referral.appointment == appointment and appointment.slot.consultation_hour == hour
+    assert referral.events.filter(name="referrals.referral.appointment_booked").exists()
+    assert AuditEvent.objects.filter(action="referrals.referral.appointment_booked").count() == 1
+    detail = client.get(reverse("referrals:detail", kwargs={"pk": referral.pk}))
+    assert detail.context["appointment"] == appointment
+    assert url not in detail.content.decode()  # booked: no second booking offered
+
+    client.logout()
+    login_verified(client, partner.user)
+    seen = client.get(reverse("referrals:detail", kwargs={"pk": referral.pk}))
+    assert "Spreekuur geldzaken" in seen.content.decode()
+    assert client.get(url).status_code == 403  # the receiver does not book for the sender
+
+
+def test_without_an_hour_about_the_topic_the_partners_other_hours_are_offered(client, world):
+    desk, partner = world
+    other = _partner_hour(partner, desk.organisation, topic_code="taxes", title="Belastingspreekuur")
+    referral = _sent_referral(client, desk, partner)
+    page = client.get(reverse("referrals:book", kwargs={"pk": referral.pk}))
+    assert not page.context["about_topic"]
+    assert {slot.hour.pk for slot in page.context["found"]} == {other.pk}
+    assert "Er is geen spreekuur over" in page.content.decode()
+
+
+def test_a_closed_referral_gets_no_appointment(client, world):
+    from ido.appointments.models import Appointment
+
+    desk, partner = world
+    _partner_hour(partner, desk.organisation)
+    referral = _sent_referral(client, desk, partner)
+    url = reverse("referrals:book", kwargs={"pk": referral.pk})
+    choice = client.get(url).context["form"].fields["slot"].choices[0][0]
+    client.post(reverse("referrals:move", kwargs={"pk": referral.pk}), {"status": "withdrawn"})
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.WITHDRAWN
+    page = client.post(url, {"slot": choice, "name": "Fatima"})
+    assert page.status_code == 200 and page.context["closed"]
+    assert not Appointment.objects.exists()
+
+
+def test_attaching_an_appointment_with_another_provider_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    from ido.appointments.services import VisitorDetails, book
+    from ido.referrals import services
+    from tests.referrals.test_referrals import refer
+
+    desk, partner = world
+    stranger = membership_for_role(Role.PARTNER_STAFF, organisation=OrganisationFactory(name="Iemand anders"))
+    hour = _partner_hour(stranger, desk.organisation)
+    referral = refer(desk, partner.organisation)
+    slot = next(iter(hour_slots(hour)))
+    appointment = book(actor=desk, consultation_hour=hour, starts_at=slot, details=VisitorDetails(name="F"))
+    with pytest.raises(ValidationError):
+        services.attach_appointment(actor=desk, referral=referral, appointment=appointment)
+    referral.refresh_from_db()
+    assert referral.appointment is None
+
+
+def hour_slots(hour):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ido.appointments.selectors import slots_with_places
+
+    today = timezone.localdate()
+    return [slot.starts_at for slot in slots_with_places(hour, today, today + timedelta(days=7)) if slot.bookable]

@@ -14,7 +14,7 @@ from rest_framework import exceptions, generics, permissions, serializers, statu
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from ido.api.authentication import ApiActor, ApiTokenAuthentication
+from ido.api.authentication import ApiActor, ApiClient, ApiTokenAuthentication
 from ido.api.filters import LocationFilter, MunicipalityFilter, VisitFilter, VocabularyFilter
 from ido.api.serializers import (
     ErrorSerializer,
@@ -27,6 +27,7 @@ from ido.api.serializers import (
     VisitInputSerializer,
     VisitSerializer,
 )
+from ido.core import audit
 from ido.locations.models import Location
 from ido.locations.selectors import locations_visible_to, with_opening_hours
 from ido.organisations.models import Municipality, Organisation
@@ -60,6 +61,15 @@ class TokenApiView(generics.GenericAPIView):
     @property
     def actor(self) -> ApiActor:
         return self.request.user.actor
+
+    def dispatch(self, request, *args, **kwargs):
+        # What a token changes is in the audit trail under the token's prefix and organisation.
+        with audit.acting_for(self._token_label):
+            return super().dispatch(request, *args, **kwargs)
+
+    def _token_label(self) -> str:
+        client = getattr(self.request, "user", None)
+        return str(client) if isinstance(client, ApiClient) else ""
 
     def permission_denied(self, request, message=None, code=None):
         if request.authenticators and not request.successful_authenticator:

@@ -1,7 +1,11 @@
+from datetime import datetime
+
 from django import forms
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from ido.appointments.forms import TopicChoiceField
+from ido.appointments.forms import BookingForm, TopicChoiceField
 from ido.referrals.models import ReferralStatus, Urgency
 
 
@@ -59,3 +63,22 @@ class ReferralForm(forms.Form):
 class MoveForm(forms.Form):
     status = forms.ChoiceField(choices=ReferralStatus.choices)
     note = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ReferralBookingForm(BookingForm):
+    """Book a slot in one of the receiver's consultation hours for the referred visitor. A choice is the hour and
+    the start of the slot ("12|2026-12-01T10:00:00+01:00"): the receiver may hold hours at several places."""
+
+    def __init__(self, *args, found, **kwargs):
+        super().__init__(*args, slots=[], **kwargs)
+        self.fields["slot"].choices = [
+            (
+                f"{slot.hour.pk}|{slot.starts_at.isoformat()}",
+                f"{date_format(localtime(slot.starts_at), 'l j F H:i')} · {slot.hour.title} · {slot.location.name}",
+            )
+            for slot in found
+        ]
+
+    def clean_slot(self) -> tuple[int, datetime]:
+        hour, _bar, starts_at = self.cleaned_data["slot"].partition("|")
+        return int(hour), datetime.fromisoformat(starts_at)

@@ -232,4 +232,5 @@ EVENT_LABELS = {
     "referrals.referral.overdue": _("Reminder: no reaction in time"),
     "referrals.referral.consent_withdrawn": _("Consent withdrawn, personal data deleted"),
     "referrals.referral.erased": _("Personal data erased on request"),
+    "referrals.referral.appointment_booked": _("Appointment booked in a consultation hour of the receiver"),
 }

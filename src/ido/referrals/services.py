@@ -303,6 +303,32 @@ def move(*, actor, referral: Referral, status: str, note: str = "", now: datetim
     return referral
 
 
+@transaction.atomic
+def attach_appointment(*, actor, referral: Referral, appointment, now: datetime | None = None) -> Referral:
+    """The desk booked a slot in the receiver's consultation hour for the referred visitor: both sides see it on
+    the referral. Only the sender, only while the referral is open, only an appointment with the receiver."""
+    now = now or timezone.now()
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if side_of(actor, referral) != rules.SENDER or referral.direction != Direction.TO_PARTNER:
+        raise PermissionDenied
+    if rules.is_closed(referral.status):
+        raise ValidationError({"slot": _("This referral is closed: an appointment can no longer be linked to it.")})
+    if appointment.slot.consultation_hour.provider_id != referral.receiver_id:
+        raise ValidationError(
+            {"slot": _("This consultation hour is not one of %(receiver)s.") % {"receiver": referral.receiver.name}}
+        )
+    referral.appointment = appointment
+    referral.save(update_fields=["appointment"])
+    _event(referral, "referrals.referral.appointment_booked", actor=actor, now=now, is_step=False)
+    audit.record(
+        actor=actor.user,
+        organisation=actor.organisation,
+        action="referrals.referral.appointment_booked",
+        target=referral,
+    )
+    return referral
+
+
 def _clear_personal_data(referral_ids, now: datetime) -> int:
     count = Referral.objects.filter(pk__in=referral_ids, personal_data_deleted_at__isnull=True).update(
         **dict.fromkeys(PERSONAL_FIELDS, ""),

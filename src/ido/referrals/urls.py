@@ -11,6 +11,7 @@ urlpatterns = [
     path("consent.pdf", views.consent_pdf, name="consent_pdf"),
     path("figures/", views.referral_figures, name="figures"),
     path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/book/", views.referral_book, name="book"),
     path("<int:pk>/move/", views.referral_move, name="move"),
     path("<int:pk>/withdraw-consent/", views.referral_withdraw_consent, name="withdraw_consent"),
     path("<int:pk>/export.json", views.referral_export, name="export"),

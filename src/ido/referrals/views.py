@@ -1,7 +1,9 @@
 import json
+from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -9,13 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ido.appointments import search
 from ido.appointments.forms import topics_to_choose
+from ido.appointments.models import Appointment
+from ido.appointments.selectors import hours_bookable_by
+from ido.appointments.services import VisitorDetails, book
+from ido.appointments.services import consent_text as booking_consent_text
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
 from ido.locations.models import Location, LocationStatus
 from ido.organisations.models import Organisation, OrganisationKind
 from ido.referrals import documents, rules, selectors, services
-from ido.referrals.forms import ChooseTopicForm, MoveForm, ReferralForm
+from ido.referrals.forms import ChooseTopicForm, MoveForm, ReferralBookingForm, ReferralForm
 from ido.referrals.models import ReferralStatus
 from ido.registrations.models import Question
 from ido.registrations.views import LOCATION_COOKIE
@@ -178,12 +185,20 @@ def referral_detail(request, pk: int):
         {
             "referral": referral,
             "events": referral.events.select_related("organisation"),
+            "appointment": _linked_appointment(referral),
             "steps": [(step, dict(ReferralStatus.choices)[step]) for step in steps],
             "overdue": selectors.is_overdue(referral),
             "is_sender": side == rules.SENDER,
             "can_handle_requests": actor.has_perm("referrals.subject_requests"),
         },
     )
+
+
+def _linked_appointment(referral):
+    """The appointment booked in the same flow, with its hour and place (None when there is none)."""
+    if referral.appointment_id is None:
+        return None
+    return Appointment.objects.select_related("slot__consultation_hour__location").get(pk=referral.appointment_id)
 
 
 @require_POST
@@ -204,6 +219,65 @@ def referral_move(request, pk: int):
     else:
         messages.success(request, _("Saved."))
     return redirect("referrals:detail", pk=pk)
+
+
+BOOKING_WEEKS = 4
+BOOKING_SLOTS = 40
+
+
+@never_cache
+@permission_required("appointments.book")
+def referral_book(request, pk: int):
+    """In the same flow as the referral: a slot in one of the receiver's consultation hours, about the topic when
+    the receiver has such hours, else any of them. The appointment is linked to the referral, so both sides see it."""
+    actor = request.membership
+    referral = get_object_or_404(selectors.referrals_visible_to(actor), pk=pk)
+    if services.side_of(actor, referral) != rules.SENDER or referral.direction != "to_partner":
+        raise PermissionDenied
+    today = timezone.localdate()
+    window = {"start": today, "end": today + timedelta(weeks=BOOKING_WEEKS, days=-1), "provider": referral.receiver}
+    found = search.free_slots(actor, topic=referral.topic, limit=BOOKING_SLOTS, **window)
+    about_topic = bool(found)
+    if not found:
+        found = search.free_slots(actor, limit=BOOKING_SLOTS, **window)
+    # What the visitor agreed to share with the receiver fills the booking in; the consent for a reminder is asked
+    # again, as the booking form always does.
+    shared = referral.consent_given_at is not None and referral.personal_data_deleted_at is None
+    form = ReferralBookingForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"name": referral.name[:40], "phone": referral.phone, "email": referral.email} if shared else {},
+        found=found,
+    )
+    if request.method == "POST" and form.is_valid() and not rules.is_closed(referral.status):
+        data = form.cleaned_data
+        hour_pk, starts_at = data["slot"]
+        hour = get_object_or_404(hours_bookable_by(actor), pk=hour_pk)
+        try:
+            with transaction.atomic():
+                appointment = book(
+                    actor=actor,
+                    consultation_hour=hour,
+                    starts_at=starts_at,
+                    details=VisitorDetails.from_booking_form(data),
+                )
+                services.attach_appointment(actor=actor, referral=referral, appointment=appointment)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The appointment has been booked."))
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/book.html",
+        {
+            "referral": referral,
+            "form": form,
+            "found": found,
+            "about_topic": about_topic,
+            "closed": rules.is_closed(referral.status),
+            "consent_text": booking_consent_text(),
+        },
+    )
 
 
 @require_POST

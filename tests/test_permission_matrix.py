@@ -286,6 +286,10 @@ MATRIX = {
         foreign=lambda w: {"pk": _foreign_referral(w)},
         method="post",
     ),
+    # Courses: managing the catalogue and sessions (anchor for rows: courses-manage)
+    # Courses: enrolling at the desk (anchor for rows: courses-desk)
+    # Courses: documents and figures (anchor for rows: courses-documents)
+    # Courses: the person's own pages by signed link (anchor for rows: courses-public)
     # Partner network: the directory is for everyone with a login; services are managed by their partner (and the
     # national administrator), agreements by the library's coordinator; the overview is the municipality's.
     "network:directory": Row(allowed(DESK, COORD, PARTNER, MUNI, NATIONAL)),

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ido.registrations",
     "ido.appointments",
     "ido.referrals",
+    "ido.courses",
     "ido.api",
     "ido.public",
 ]
@@ -276,6 +277,9 @@ IDO_BASE_URL = env_str("IDO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 IDO_REFERRAL_RETENTION_DAYS = env_int("IDO_REFERRAL_RETENTION_DAYS", 30)
 # Days after sending that a referral's personal data goes, also when it was never closed.
 IDO_REFERRAL_MAX_OPEN_DAYS = env_int("IDO_REFERRAL_MAX_OPEN_DAYS", 90)
+# Days after a course session's last meeting that the names and contact details of its people are deleted (long
+# enough to reissue a certificate); the anonymous enrolments and attendance stay for the figures.
+IDO_COURSE_RETENTION_DAYS = env_int("IDO_COURSE_RETENTION_DAYS", 90)
 
 # Background work (django-tasks). "immediate" runs a task at once, in the process that queues it (development,
 # tests); "database" queues it in the database for the worker (`ido db_worker`), for production.

@@ -16,9 +16,11 @@ urlpatterns = [
     path("app/consultation-hours/", include("ido.appointments.urls")),
     path("app/network/", include("ido.referrals.network_urls")),
     path("app/referrals/", include("ido.referrals.urls")),
+    path("app/courses/", include("ido.courses.urls")),
     path("api/v1/", include("ido.api.urls")),
     path("calendar/", include("ido.appointments.feed_urls")),
     path("appointments/", include("ido.appointments.public_urls")),
+    path("courses/", include("ido.courses.public_urls")),
     path("app/api-tokens/", include("ido.api.token_urls")),
     path("", include("ido.public.urls")),
 ]

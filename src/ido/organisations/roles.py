@@ -45,6 +45,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.create",
             "referrals.view",
             "network.view",
+            "courses.view",
+            "courses.enrol",
+            "courses.mark",
         }
     ),
     Role.COORDINATOR: frozenset(
@@ -69,6 +72,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.figures",
             "network.view",
             "network.manage_agreements",
+            "courses.view",
+            "courses.enrol",
+            "courses.manage",
+            "courses.mark",
+            "courses.figures",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -90,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.subject_requests",
             "network.view",
             "network.manage_services",
+            "courses.view",
+            "courses.manage",
+            "courses.mark",
         }
     ),
     # The municipality directs the network: it sees the agreements on its territory and refers to the IDO.
@@ -103,6 +114,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.view",
             "referrals.figures",
             "referrals.subject_requests",
+            "courses.view",
+            "courses.figures",
         }
     ),
     Role.NATIONAL_ADMIN: frozenset(
@@ -125,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "network.view",
             "network.view_all",
             "network.manage_services",
+            "courses.view",
         }
     ),
 }
@@ -156,6 +170,7 @@ def role_fits_organisation(role: str, kind: str) -> bool:
 # and cancels appointments in consultation hours, as its desk does (it lists only what its library booked).
 # Referrals: a partner's token reads its inbox and answers (accepts, declines, records what happened); a
 # library's token reads the referrals addressed to it (expected visitors), but does not move them.
+# Courses: every token reads the catalogue; a library's token enrols visitors, as its desk does.
 API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
     OrganisationKind.LIBRARY: frozenset(
         {
@@ -165,10 +180,12 @@ API_TOKEN_PERMISSIONS: dict[str, frozenset[str]] = {
             "registrations.view_library",
             "appointments.book",
             "referrals.view",
+            "courses.view",
+            "courses.enrol",
         }
     ),
-    OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view"}),
-    OrganisationKind.PARTNER: frozenset({"municipalities.view", "referrals.view", "referrals.respond"}),
+    OrganisationKind.MUNICIPALITY: frozenset({"locations.view", "municipalities.view", "courses.view"}),
+    OrganisationKind.PARTNER: frozenset({"municipalities.view", "referrals.view", "referrals.respond", "courses.view"}),
     OrganisationKind.NATIONAL: frozenset(
         {"locations.view", "locations.view_all", "municipalities.view", "organisations.view_all"}
     ),

@@ -20,6 +20,8 @@ SKIP = {
     "booking:card",
     "referrals:export",
     "referrals:export_pdf",
+    "courses:card",
+    "courses:certificate",
 }
 
 

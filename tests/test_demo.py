@@ -118,4 +118,22 @@ def test_demo_has_referrals_in_every_state_and_an_expected_visitor(settings, tmp
     assert any(selectors.is_overdue(referral) for referral in selectors.inbox(partner))
     assert Referral.objects.filter(personal_data_deleted_at__isnull=False).exists()
     coordinator = Membership.objects.get(user__email="coordinator@demo.test")
-    assert selectors.expected_visitors(coordinator).count() == 1
+    expected = selectors.expected_visitors(coordinator)
+    assert expected.count() == 2  # from the municipality's counter; one of them with a proposed course
+    assert expected.filter(session__isnull=False).count() == 1
+
+
+def test_demo_has_courses_with_sessions_and_one_full_with_a_waitlist(settings, tmp_path):
+    from ido.courses import selectors
+    from ido.courses.models import Attendance, Course, EnrolmentStatus, Session
+    from ido.organisations.models import Membership
+
+    run_demo(settings, tmp_path)
+    titles = set(Course.objects.values_list("title", flat=True))
+    assert {"Digisterker: werken met de e-overheid", "Klik & Tik: de basis"} <= titles
+    assert Course.objects.filter(kind="language").exists()
+    full = [session for session in Session.objects.all() if session.free == 0 and selectors.waitlist(session).exists()]
+    assert len(full) == 1 and full[0].enrolments.filter(status=EnrolmentStatus.WAITLISTED).count() == 3
+    assert Attendance.objects.exists()  # last month's session was marked
+    partner = Membership.objects.get(user__email="partner@demo.test")
+    assert selectors.courses_manageable_by(partner).exists()  # the partner gives a course too

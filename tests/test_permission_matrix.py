@@ -287,9 +287,103 @@ MATRIX = {
         method="post",
     ),
     # Courses: managing the catalogue and sessions (anchor for rows: courses-manage)
+    # The catalogue and the dates and places of sessions are for every member (no foreign 404); a course and its
+    # sessions are managed by their provider (a partner: only its own), attendance marked where they run.
+    "courses:catalogue": Row(allowed(DESK, COORD, PARTNER, MUNI, NATIONAL)),
+    "courses:course_new": Row(allowed(COORD, PARTNER)),
+    "courses:course": Row(
+        allowed(DESK, COORD, PARTNER, MUNI, NATIONAL), kwargs=lambda w: {"pk": _managed_course(w.library_a)}
+    ),
+    "courses:course_edit": Row(
+        {**allowed(COORD), PARTNER: 404},
+        kwargs=lambda w: {"pk": _managed_course(w.library_a)},
+        foreign=lambda w: {"pk": _managed_course(w.library_b)},
+    ),
+    "courses:session_new": Row(
+        {**allowed(COORD), PARTNER: 404},
+        kwargs=lambda w: {"pk": _managed_course(w.library_a)},
+        foreign=lambda w: {"pk": _managed_course(w.library_b)},
+    ),
+    "courses:session": Row(
+        allowed(DESK, COORD, PARTNER, MUNI, NATIONAL), kwargs=lambda w: {"pk": _managed_session(w.location_a).pk}
+    ),
+    "courses:attendance": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 403, NATIONAL: 403},
+        kwargs=lambda w: {"pk": _managed_meeting(w.location_a)},
+        foreign=lambda w: {"pk": _managed_meeting(w.location_b)},
+    ),
+    "courses:reschedule": Row(
+        {**allowed(COORD), PARTNER: 404},
+        kwargs=lambda w: {"pk": _managed_meeting(w.location_a)},
+        foreign=lambda w: {"pk": _managed_meeting(w.location_b)},
+    ),
     # Courses: enrolling at the desk (anchor for rows: courses-desk)
+    "courses:find": Row(allowed(DESK, COORD)),
+    # The desk enrols into any session of the region's catalogue, also at another library (no foreign 404).
+    "courses:enrol": Row(allowed(DESK, COORD), kwargs=lambda w: {"pk": _desk_course_session(w.location_a)}),
+    # An enrolment is seen by the organisation that made it and the ones that give or host the session.
+    "courses:enrolment": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 404, NATIONAL: 404},
+        kwargs=lambda w: {"pk": _desk_enrolment(w.members[DESK], w.location_a)},
+        foreign=lambda w: {"pk": _desk_enrolment(w.other_membership, w.location_b)},
+    ),
+    "courses:enrolment_cancel": Row(
+        allowed(DESK, COORD, status=302),
+        kwargs=lambda w: {"pk": _desk_enrolment(w.members[DESK], w.location_a)},
+        foreign=lambda w: {"pk": _desk_enrolment(w.other_membership, w.location_b)},
+        method="post",
+    ),
+    "courses:enrolment_accept": Row(
+        allowed(DESK, COORD, status=302),
+        kwargs=lambda w: {"pk": _desk_enrolment(w.members[DESK], w.location_a)},
+        foreign=lambda w: {"pk": _desk_enrolment(w.other_membership, w.location_b)},
+        method="post",
+    ),
+    "courses:enrolment_decline": Row(
+        allowed(DESK, COORD, status=302),
+        kwargs=lambda w: {"pk": _desk_enrolment(w.members[DESK], w.location_a)},
+        foreign=lambda w: {"pk": _desk_enrolment(w.other_membership, w.location_b)},
+        method="post",
+    ),
     # Courses: documents and figures (anchor for rows: courses-documents)
+    # The card and certificate of someone who completed a course at location A (made by tests/courses/test_documents):
+    # for those who give or host the session and the organisation that enrolled them.
+    "courses:card": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 404, NATIONAL: 404},
+        kwargs=lambda w: {
+            "pk": __import__("tests.courses.test_documents", fromlist=["_"]).completed_enrolment_at(w.location_a)
+        },
+        foreign=lambda w: {
+            "pk": __import__("tests.courses.test_documents", fromlist=["_"]).completed_enrolment_at(w.location_b)
+        },
+    ),
+    "courses:certificate": Row(
+        {ANON: 302, DESK: 200, COORD: 200, PARTNER: 404, MUNI: 404, NATIONAL: 404},
+        kwargs=lambda w: {
+            "pk": __import__("tests.courses.test_documents", fromlist=["_"]).completed_enrolment_at(w.location_a)
+        },
+        foreign=lambda w: {
+            "pk": __import__("tests.courses.test_documents", fromlist=["_"]).completed_enrolment_at(w.location_b)
+        },
+    ),
+    "courses:figures": Row(allowed(COORD, MUNI)),
+    # The catalogue and the sessions with free places are public; enrolments answer only to tokens.
+    "api:course-list": Row(everyone(200)),
+    "api:course-session-list": Row(everyone(200)),
+    "api:enrolment-list": Row(everyone(401)),
+    "api:enrolment-cancel": Row(everyone(401), kwargs=lambda w: {"id": 1}, method="post"),
     # Courses: the person's own pages by signed link (anchor for rows: courses-public)
+    # The signed link is the key, no login; citizens enrol themselves where the course allows it.
+    "course_links:enrolment": Row(
+        everyone(200),
+        kwargs=lambda w: {"token": __import__("tests.courses.test_public", fromlist=["_"]).matrix_link(w.location_a)},
+    ),
+    "course_links:enrol": Row(
+        everyone(200),
+        kwargs=lambda w: {
+            "pk": __import__("tests.courses.test_public", fromlist=["_"]).matrix_public_session(w.location_a)
+        },
+    ),
     # Partner network: the directory is for everyone with a login; services are managed by their partner (and the
     # national administrator), agreements by the library's coordinator; the overview is the municipality's.
     "network:directory": Row(allowed(DESK, COORD, PARTNER, MUNI, NATIONAL)),
@@ -389,6 +483,49 @@ MATRIX = {
         foreign=lambda w: {"pk": _api_token(w.library_b).pk},
     ),
 }
+
+
+def _desk_course_session(location):
+    """A session of a course of the location's library, at the location, starting in a week (courses-desk rows)."""
+    from ido.courses.models import Session
+    from tests.courses.conftest import make_course, make_session
+
+    session = Session.objects.filter(location=location, teacher="Matrix: desk").first()
+    return (session or make_session(make_course(location.library), location, teacher="Matrix: desk")).pk
+
+
+def _desk_enrolment(membership, location):
+    """A visitor the desk of `membership` enrolled in that session (courses-desk rows)."""
+    from ido.courses import services
+    from ido.courses.models import Enrolment, Session
+
+    session = Session.objects.get(pk=_desk_course_session(location))
+    enrolment = Enrolment.objects.filter(session=session).first()
+    if enrolment is None:
+        enrolment = services.enrol(actor=membership, session=session, details=services.PersonDetails(name="A."))
+    return enrolment.pk
+
+
+def _managed_course(library):
+    """A course the library provides (courses-manage rows)."""
+    from ido.courses.models import Course
+    from tests.courses.conftest import make_course
+
+    course = Course.objects.filter(provider=library, title="Matrix: beheer").first()
+    return (course or make_course(library, title="Matrix: beheer")).pk
+
+
+def _managed_session(location):
+    """A session of the library's course at the location, starting in a week (courses-manage rows)."""
+    from ido.courses.models import Course, Session
+    from tests.courses.conftest import make_session
+
+    course = Course.objects.get(pk=_managed_course(location.library))
+    return Session.objects.filter(course=course, location=location).first() or make_session(course, location)
+
+
+def _managed_meeting(location):
+    return _managed_session(location).meetings.first().pk
 
 
 def _topic(code):

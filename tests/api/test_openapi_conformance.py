@@ -3,7 +3,7 @@ every response matches the schema. The schema is loaded at module level: schemat
 take it from a fixture. The whole API runs with a national token (which may not register or book: 403); the
 visits run once more with a library's token, which registers them, and so do the consultation hours and
 appointments, which that token books and cancels; the referrals run with a partner's token, which reads its inbox
-and moves its referrals on."""
+and moves its referrals on; the courses and enrolments run with a library's token, which enrols and cancels."""
 
 from datetime import time, timedelta
 from decimal import Decimal
@@ -28,12 +28,15 @@ from ido.api.authentication import actor_for
 from ido.appointments import services as appointment_services
 from ido.appointments.models import BookedBy, ConsultationHour
 from ido.conf.wsgi import application
+from ido.courses import services as course_services
+from ido.courses.models import EnrolmentSource
 from ido.locations.models import OpeningException
 from ido.organisations.roles import Role
 from ido.referrals import services as referral_services
 from ido.referrals.models import Referral
 from ido.registrations.models import HelpGiven, Topic
 from tests.api.conftest import issue_token
+from tests.courses.conftest import make_course, make_session, person
 from tests.factories import (
     LibraryFactory,
     LocationFactory,
@@ -153,6 +156,54 @@ def real_steps(context, body):
         return st.just(body)
     steps = [{"status": "accepted"}, {"status": "declined", "note": "Geen plek"}, {"status": "contacted"}]
     return st.sampled_from([body, *steps, {"status": "completed", "note": ""}])
+
+
+# Path → the path parameter that names an enrolment the library's token made.
+COURSE_PATHS = {
+    "/api/v1/courses/": None,
+    "/api/v1/course-sessions/": None,
+    "/api/v1/enrolments/": None,
+    "/api/v1/enrolments/{id}/cancel/": "id",
+}
+courses_schema = schemathesis.openapi.from_path(SCHEMA_PATH).include(path=list(COURSE_PATHS))
+
+# What the courses fixture made: the ids of the courses, locations, sessions and enrolments.
+COURSES: dict[str, list] = {}
+
+
+@courses_schema.hook("flatmap_path_parameters")
+def real_enrolments(context, path_parameters):
+    """Besides the generated id, the id of an enrolment the token made: the run reaches the 200s."""
+    name = COURSE_PATHS.get(context.operation.path)
+    if not COURSES or name is None or not isinstance(path_parameters, dict):
+        return st.just(path_parameters)
+    return st.sampled_from([path_parameters, *({**path_parameters, name: pk} for pk in COURSES["enrolments"])])
+
+
+@courses_schema.hook("flatmap_query")
+def real_filters(context, query):
+    """Besides the generated filters of the sessions, the real course and location (so the lists are not empty)."""
+    if not COURSES or context.operation.path != "/api/v1/course-sessions/":
+        return st.just(query)
+    real = [{"course": COURSES["courses"][0]}, {"location": COURSES["locations"][0]}, {"has_free_places": "true"}]
+    return st.sampled_from([query, {}, *real])
+
+
+@courses_schema.hook("flatmap_body")
+def real_enrolment(context, body):
+    """Besides the generated enrolment, one into a real session, and one with a plain name that is mostly
+    enrolled or put on the waitlist (so the 201 is checked too)."""
+    if not COURSES or not isinstance(body, dict):
+        return st.just(body)
+    return st.sampled_from(COURSES["sessions"]).flatmap(
+        lambda session: st.sampled_from(
+            [
+                body,
+                {**body, "session": session},
+                {"session": session, "name": "A.B.", "waitlist_if_full": True},
+            ]
+        )
+    )
 
 
 def make_hour(location) -> ConsultationHour:
@@ -322,5 +373,45 @@ def test_referrals_conform_to_their_schema(case, inbox_key):
     case.call_and_validate(
         app=application,
         headers={"Authorization": f"Token {inbox_key}", "Accept-Language": "en"},
+        checks=CHECKS,
+    )
+
+
+@pytest.fixture
+def courses_key(db, keep_test_connection):
+    """A library's token, a course with two sessions at its location (one full), and enrolments the token made:
+    enrolled and on the waitlist."""
+    location = LocationFactory()
+    token, key = issue_token(location.library)
+    course = make_course(location.library)
+    first = timezone.localdate() + timedelta(days=7)
+    sessions = [make_session(course, location, capacity=3, first=first), make_session(course, location, first=first)]
+    actor = actor_for(token)
+    enrolments = [
+        course_services.enrol(
+            actor=actor, session=session, details=person(), waitlist_if_full=True, source=EnrolmentSource.API
+        ).pk
+        for session in (sessions[0], sessions[1], sessions[1], sessions[1])
+    ]
+    COURSES.update(
+        courses=[course.pk],
+        locations=[location.pk],
+        sessions=[session.pk for session in sessions],
+        enrolments=enrolments,
+    )
+    yield key
+    COURSES.clear()
+
+
+@courses_schema.parametrize()
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_courses_and_enrolments_conform_to_their_schema(case, courses_key):
+    case.call_and_validate(
+        app=application,
+        headers={"Authorization": f"Token {courses_key}", "Accept-Language": "en"},
         checks=CHECKS,
     )

@@ -403,3 +403,34 @@ def test_an_agreement_with_referrals_keeps_its_partner(desk, partner_staff, agre
     assert "partner" in refused.value.error_dict
     agreement.refresh_from_db()
     assert agreement.partner == partner_staff.organisation
+
+
+def test_a_referral_into_the_ido_may_propose_a_course_of_that_library(partner_staff):
+    from tests.courses.conftest import make_course, make_session
+
+    library = LibraryFactory()
+    location = LocationFactory(library=library)
+    make_agreement(library, partner_staff.organisation)
+    session = make_session(make_course(library), location)
+    referral = services.refer(
+        actor=partner_staff, data=referral_input(library, receiver_location=location, session=session)
+    )
+    assert referral.session == session
+    coordinator = membership_for_role(Role.COORDINATOR, organisation=library)
+    assert list(selectors.expected_visitors(coordinator)) == [referral]
+
+    elsewhere = make_session(make_course(LibraryFactory()), LocationFactory())
+    started = make_session(make_course(library), location, first=NOW.date() - timedelta(days=1))
+    for wrong in (elsewhere, started):
+        with pytest.raises(ValidationError) as refused:
+            services.refer(actor=partner_staff, data=referral_input(library, receiver_location=location, session=wrong))
+        assert "session" in refused.value.message_dict
+    assert Referral.objects.count() == 1
+
+
+def test_the_desk_does_not_propose_a_course_to_a_partner(desk, partner_staff, agreement):
+    from tests.courses.conftest import make_course, make_session
+
+    session = make_session(make_course(desk.organisation), LocationFactory(library=desk.organisation))
+    with pytest.raises(ValidationError):
+        services.refer(actor=desk, data=referral_input(partner_staff.organisation, session=session))

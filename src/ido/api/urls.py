@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from ido.api import appointment_views, referral_views, views
+from ido.api import appointment_views, course_views, referral_views, views
 
 app_name = "api"
 
@@ -35,6 +35,10 @@ urlpatterns = [
     path("referrals/", referral_views.ReferralList.as_view(), name="referral-list"),
     path("referrals/<int:id>/", referral_views.ReferralDetail.as_view(), name="referral-detail"),
     path("referrals/<int:id>/status/", referral_views.ReferralStatusChange.as_view(), name="referral-status"),
+    path("courses/", course_views.CourseList.as_view(), name="course-list"),
+    path("course-sessions/", course_views.CourseSessionList.as_view(), name="course-session-list"),
+    path("enrolments/", course_views.EnrolmentList.as_view(), name="enrolment-list"),
+    path("enrolments/<int:id>/cancel/", course_views.EnrolmentCancel.as_view(), name="enrolment-cancel"),
     # [\s\S], not ".": a generated or typed path may hold a newline.
     re_path(r"^(?:[\s\S]*/)?$", views.not_found),
 ]

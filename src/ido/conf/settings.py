@@ -242,8 +242,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Municipalities, your own organisation and IDO locations (read); a library's anonymous desk "
     "registrations (create and list); the national vocabularies (read); a library's appointments in consultation "
     "hours (book, list and cancel); the referrals addressed to a partner or library (read; a partner also changes "
-    "their status). Authenticate with an organisation API token: `Authorization: Token <key>`. "
-    "The consultation hours at a location and their free slots are public: no token needed.",
+    "their status); enrolments in digital-skills courses (a library enrols, lists and cancels). Authenticate with an "
+    "organisation API token: `Authorization: Token <key>`. The consultation hours at a location and their free "
+    "slots, the course catalogue and the course sessions with their free places are public: no token needed.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -254,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "ido.locations.models.LocationStatus",
         "AppointmentStatusEnum": "ido.appointments.models.AppointmentStatus",
         "ReferralStatusEnum": "ido.referrals.models.ReferralStatus",
+        "KindEnum": "ido.organisations.models.OrganisationKind",
     },
 }
 

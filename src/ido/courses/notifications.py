@@ -6,6 +6,7 @@ and key) and only then sent: at most once, whatever the worker does. Offers to p
 or mobile number are not sent at all: they are on the session page as phone calls for staff to make."""
 
 import logging
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils import timezone, translation
 from ido.core import sms
 from ido.courses import links
 from ido.courses.contact import is_mobile
-from ido.courses.models import CourseNotification, Enrolment, EnrolmentStatus, Meeting
+from ido.courses.models import CourseNotification, Enrolment, EnrolmentStatus, Meeting, SessionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def send_confirmation(enrolment_id: int) -> int:
 def send_offer(enrolment_id: int) -> int:
     """A freed place for the person: accept it by the link before it expires."""
     enrolment = _load(enrolment_id)
-    if enrolment is None or enrolment.status != EnrolmentStatus.OFFERED:
+    if enrolment is None or enrolment.status != EnrolmentStatus.OFFERED or enrolment.offered_at is None:
         return 0
     # One offer per time it was made (a person could in theory be offered twice after a reorder).
     key = f"offer:{int(enrolment.offered_at.timestamp())}"
@@ -161,43 +162,75 @@ def send_session_cancelled(enrolment_id: int, reason: str) -> int:
     )
 
 
+def _reminder_key(meeting_id: int, starts_at: datetime) -> str:
+    # With the start time: a meeting that moves gets a reminder for its new time too.
+    return f"reminder:{meeting_id}:{int(starts_at.timestamp())}"
+
+
+def reminder_channels(enrolment: Enrolment, starts_at: datetime, hours_before: int) -> tuple[str, ...]:
+    """The reminders one person gets before one meeting: one per channel they can be reached by. Someone who
+    enrolled within the reminder period gets no e-mail reminder (the confirmation with all the dates has just
+    gone out), but a text message still, since nothing else reached the phone."""
+    enrolled_at = enrolment.enrolled_at or enrolment.created_at
+    enrolled_late = enrolled_at > starts_at - timedelta(hours=hours_before)
+    return tuple(channel for channel in channels_of(enrolment) if not (channel == EMAIL and enrolled_late))
+
+
 def send_reminder(enrolment_id: int, meeting_id: int) -> int:
     """The reminder before one meeting, once per channel."""
     enrolment = _load(enrolment_id)
-    meeting = Meeting.objects.filter(pk=meeting_id, session_id=getattr(enrolment, "session_id", None)).first()
-    if enrolment is None or meeting is None or enrolment.status != EnrolmentStatus.ENROLLED:
+    if enrolment is None or enrolment.status != EnrolmentStatus.ENROLLED:
+        return 0
+    meeting = Meeting.objects.filter(pk=meeting_id, session_id=enrolment.session_id).first()
+    if meeting is None or enrolment.session.status != SessionStatus.OPEN:
         return 0
     context = _context(
         enrolment,
         meeting_starts=timezone.localtime(meeting.starts_at),
         meeting_ends=timezone.localtime(meeting.ends_at),
     )
-    return _send(enrolment, f"reminder:{meeting.pk}", "reminder", context, channels_of(enrolment))
+    channels = reminder_channels(enrolment, meeting.starts_at, settings.IDO_REMINDER_HOURS_BEFORE)
+    return _send(enrolment, _reminder_key(meeting.pk, meeting.starts_at), "reminder", context, channels)
 
 
 def due_for_reminder(now: datetime | None = None) -> list[tuple[int, int]]:
-    """(enrolment, meeting) pairs: meetings that start within the reminder period, with enrolled people who gave
-    a way to reach them and did not get this reminder yet (the claim settles the rest)."""
+    """(enrolment, meeting) pairs: meetings of open sessions that start within the reminder period, with the
+    enrolled people who are due a reminder by a channel they did not get it by yet (the claim in send_reminder
+    settles the rest). People who get no reminder at all (no e-mail address or mobile number) are left out, so
+    they are not queued on every run. Three queries, however many meetings."""
     now = now or timezone.now()
-    window = now + timedelta(hours=settings.IDO_REMINDER_HOURS_BEFORE)
-    pairs = []
-    for meeting in Meeting.objects.filter(starts_at__gt=now, starts_at__lte=window, session__status="open").only(
-        "pk", "session_id"
-    ):
-        reminded = set(
-            CourseNotification.objects.filter(key__startswith=f"reminder:{meeting.pk}:").values_list(
-                "enrolment_id", flat=True
-            )
+    hours = settings.IDO_REMINDER_HOURS_BEFORE
+    meetings = list(
+        Meeting.objects.filter(
+            starts_at__gt=now, starts_at__lte=now + timedelta(hours=hours), session__status=SessionStatus.OPEN
+        ).values_list("pk", "session_id", "starts_at")
+    )
+    if not meetings:
+        return []
+    people: dict[int, list[Enrolment]] = defaultdict(list)
+    for enrolment in (
+        Enrolment.objects.filter(
+            session_id__in={session_id for _pk, session_id, _starts in meetings},
+            status=EnrolmentStatus.ENROLLED,
+            personal_data_deleted_at__isnull=True,
         )
-        for enrolment_id in (
-            Enrolment.objects.filter(
-                session_id=meeting.session_id,
-                status=EnrolmentStatus.ENROLLED,
-                personal_data_deleted_at__isnull=True,
-            )
-            .exclude(phone="", email="")
-            .values_list("pk", flat=True)
-        ):
-            if enrolment_id not in reminded:
-                pairs.append((enrolment_id, meeting.pk))
+        .exclude(phone="", email="")
+        .only("pk", "session_id", "phone", "email", "enrolled_at", "created_at")
+    ):
+        people[enrolment.session_id].append(enrolment)
+    claimed = set(
+        CourseNotification.objects.filter(
+            enrolment_id__in=[enrolment.pk for group in people.values() for enrolment in group],
+            key__startswith="reminder:",
+        ).values_list("enrolment_id", "key")
+    )
+    pairs = []
+    for meeting_id, session_id, starts_at in meetings:
+        key = _reminder_key(meeting_id, starts_at)
+        for enrolment in people[session_id]:
+            if any(
+                (enrolment.pk, f"{key}:{channel}") not in claimed
+                for channel in reminder_channels(enrolment, starts_at, hours)
+            ):
+                pairs.append((enrolment.pk, meeting_id))
     return pairs

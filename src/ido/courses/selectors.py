@@ -60,10 +60,13 @@ def _runs_or_hosts(actor) -> Q:
 
 
 def sessions_visible_to(actor) -> QuerySet[Session]:
-    """All sessions of courses in the catalogue (their dates and places are public), with course and place."""
+    """All sessions of courses in the catalogue (their dates and places are public), and the sessions the actor's
+    organisation gives or hosts also when their course left the catalogue, with course and place."""
     if not actor.has_perm("courses.view"):
         return Session.objects.none()
-    return Session.objects.select_related("course__provider", "location").filter(course__in=catalogue(actor))
+    return Session.objects.select_related("course__provider", "location").filter(
+        Q(course__in=catalogue(actor)) | _runs_or_hosts(actor)
+    )
 
 
 def sessions_enrollable_by(actor, *, now=None) -> QuerySet[Session]:
@@ -129,3 +132,15 @@ def is_completed(enrolment: Enrolment, *, now=None) -> bool:
         return False
     attended, held = attendance_counts(enrolment.session, now=now).get(enrolment.pk, (0, 0))
     return rules.is_completed(attended=attended, held=held, required=enrolment.session.course.meetings_to_complete)
+
+
+def public_sessions(*, now=None) -> QuerySet[Session]:
+    """What citizens see: open sessions of courses in the catalogue at open locations that have not started, with
+    course and place. Whether they can enrol themselves is the course's `public_enrolment`."""
+    now = now or timezone.now()
+    return Session.objects.select_related("course__provider", "location").filter(
+        status=SessionStatus.OPEN,
+        course__active=True,
+        location__status=LocationStatus.OPEN,
+        starts_at__gt=now,
+    )

@@ -9,6 +9,7 @@ than the session has (a conditional update), two people at one place on the wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ido.core import audit
@@ -33,6 +34,7 @@ from ido.courses.models import (
     SessionStatus,
 )
 from ido.locations.models import Location
+from ido.referrals.services import record_enrolment
 from ido.registrations.personal_data import find_personal_data
 
 MAX_NAME_LENGTH = 40
@@ -316,9 +318,9 @@ def cancel_session(*, actor, session: Session, reason: str = "", now: datetime |
 # --- Enrolment and the waitlist --------------------------------------------------------------------------------
 
 REFUSALS = {
-    "cancelled": _("This session is cancelled. Choose another."),
-    "no_meetings": _("This session has no meetings yet."),
-    "started": _("This session has already started. Choose a later one."),
+    "cancelled": gettext_lazy("This session is cancelled. Choose another."),
+    "no_meetings": gettext_lazy("This session has no meetings yet."),
+    "started": gettext_lazy("This session has already started. Choose a later one."),
 }
 
 
@@ -339,6 +341,21 @@ def _take(session: Session, places: int) -> bool:
 
 def _release(session: Session, places: int) -> None:
     Session.objects.filter(pk=session.pk).update(taken=F("taken") - places)
+
+
+def _close_gap(session: Session, position: int | None) -> None:
+    """Someone left the line at `position`: those behind move up one, so the positions stay 1, 2, 3 … (in two
+    steps: the unique order must hold after every statement, and rows are not updated in any fixed order)."""
+    if position is None:
+        return
+    behind = session.enrolments.filter(waitlist_position__gt=position)
+    behind.update(waitlist_position=F("waitlist_position") + GAP_SHIFT)
+    session.enrolments.filter(waitlist_position__gt=GAP_SHIFT).update(
+        waitlist_position=F("waitlist_position") - GAP_SHIFT - 1
+    )
+
+
+GAP_SHIFT = 1_000_000  # far above any real waitlist
 
 
 def _next_position(session: Session) -> int:
@@ -409,6 +426,8 @@ def enrol(
         action=action,
         target=enrolment,
     )
+    if referral is not None:
+        record_enrolment(actor=actor, referral=referral, now=now)
     enrolment_id = enrolment.pk
     transaction.on_commit(lambda: tasks.send_confirmation.enqueue(enrolment_id))
     return enrolment
@@ -421,13 +440,14 @@ def _offer_freed_places(session: Session, now: datetime) -> list[int]:
         cancelled=session.status == SessionStatus.CANCELLED, starts_at=session.starts_at, now=now
     ):
         return []
-    offered = []
+    offered: list[int] = []
     while True:
         session.refresh_from_db(fields=["taken", "capacity"])
         waiting = [rules.Waiting(pk, places) for pk, places in selectors.waitlist(session).values_list("pk", "places")]
         chosen = rules.next_offer(waiting, session.free)
         if chosen is None or not _take(session, chosen.places):
             return offered
+        position = Enrolment.objects.filter(pk=chosen.id).values_list("waitlist_position", flat=True).get()
         Enrolment.objects.filter(pk=chosen.id).update(
             status=EnrolmentStatus.OFFERED,
             waitlist_position=None,
@@ -437,9 +457,10 @@ def _offer_freed_places(session: Session, now: datetime) -> list[int]:
             ),
             status_changed_at=now,
         )
+        _close_gap(session, position)
         audit.record(actor=None, action="courses.enrolment.offered", target=Enrolment.objects.get(pk=chosen.id))
         offered.append(chosen.id)
-        transaction.on_commit(lambda pk=chosen.id: tasks.send_offer.enqueue(pk))
+        transaction.on_commit(partial(tasks.send_offer.enqueue, chosen.id))
 
 
 def _may_act_for(actor, enrolment: Enrolment) -> bool:
@@ -468,12 +489,14 @@ def cancel_enrolment(*, actor, enrolment: Enrolment, now: datetime | None = None
     session = _locked(enrolment.session)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     held = enrolment.holds_places
+    position = enrolment.waitlist_position
     target = (
         EnrolmentStatus.LEFT_WAITLIST if enrolment.status == EnrolmentStatus.WAITLISTED else EnrolmentStatus.CANCELLED
     )
     _move(enrolment, target, now)
     enrolment.waitlist_position = None
     enrolment.save(update_fields=["status", "status_changed_at", "waitlist_position"])
+    _close_gap(session, position)
     if held:
         _release(session, enrolment.places)
         _offer_freed_places(session, now)
@@ -495,7 +518,8 @@ def accept_offer(*, actor, enrolment: Enrolment, now: datetime | None = None) ->
         raise PermissionDenied
     _locked(enrolment.session)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
-    if enrolment.status == EnrolmentStatus.OFFERED and enrolment.offer_expires_at <= now:
+    expires = enrolment.offer_expires_at
+    if enrolment.status == EnrolmentStatus.OFFERED and expires is not None and expires <= now:
         raise ValidationError({"status": _("This offer has expired: the place has gone to the next person.")})
     _move(enrolment, EnrolmentStatus.ENROLLED, now)
     enrolment.enrolled_at = now

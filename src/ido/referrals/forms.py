@@ -52,12 +52,30 @@ class ReferralForm(forms.Form):
         label=_("The visitor agrees separately that we share that (read the extra text to them)"), required=False
     )
 
-    def __init__(self, *args, locations=None, **kwargs):
+    session = forms.ModelChoiceField(
+        label=_("Propose a course (optional)"),
+        queryset=None,
+        required=False,
+        empty_label=_("No course"),
+        help_text=_("The IDO enrols the visitor, or puts them on the waitlist when the course is full."),
+    )
+
+    def __init__(self, *args, locations=None, sessions=None, **kwargs):
         super().__init__(*args, **kwargs)
         if locations is None:
             del self.fields["sender_location"]
         else:
             self.fields["sender_location"].queryset = locations
+        if sessions is None:
+            del self.fields["session"]
+        else:
+            self.fields["session"].queryset = sessions
+            self.fields["session"].label_from_instance = _session_label
+
+
+def _session_label(session) -> str:
+    first = date_format(localtime(session.starts_at), "j F")
+    return f"{session.course.title} · {session.location.name} · {first}"
 
 
 class MoveForm(forms.Form):

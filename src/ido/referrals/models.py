@@ -173,6 +173,15 @@ class Referral(models.Model):
     appointment = models.ForeignKey(
         "appointments.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
     )
+    # A referral into the IDO may propose a course session: the IDO enrols the visitor (courses module).
+    session = models.ForeignKey(
+        "courses.Session",
+        verbose_name=_("proposed course"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -233,4 +242,5 @@ EVENT_LABELS = {
     "referrals.referral.consent_withdrawn": _("Consent withdrawn, personal data deleted"),
     "referrals.referral.erased": _("Personal data erased on request"),
     "referrals.referral.appointment_booked": _("Appointment booked in a consultation hour of the receiver"),
+    "referrals.referral.enrolled": _("Enrolled in a course"),
 }

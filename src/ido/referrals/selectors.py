@@ -28,9 +28,9 @@ ACCEPTED_OR_LATER = (
 def referrals_visible_to(actor) -> QuerySet[Referral]:
     if not actor.has_perm("referrals.view"):
         return Referral.objects.none()
-    return Referral.objects.select_related("sender", "receiver", "topic", "receiver_location").filter(
-        Q(sender=actor.organisation) | Q(receiver=actor.organisation)
-    )
+    return Referral.objects.select_related(
+        "sender", "receiver", "topic", "receiver_location", "session__course", "session__location"
+    ).filter(Q(sender=actor.organisation) | Q(receiver=actor.organisation))
 
 
 def inbox(actor) -> QuerySet[Referral]:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ido.core import audit
+from ido.courses import rules as course_rules
+from ido.courses.models import Session, SessionStatus
 from ido.locations.models import Location
 from ido.organisations.models import Organisation, OrganisationKind
 from ido.referrals import network_selectors, rules
@@ -77,6 +79,7 @@ class ReferralInput:
     question: Question | None = None
     sender_location: Location | None = None
     receiver_location: Location | None = None
+    session: Session | None = None  # a course proposed to the IDO
 
 
 def agreements_in_force(library: Organisation, *, on=None):
@@ -155,6 +158,20 @@ def _sides(actor, data: ReferralInput) -> tuple[str, ReferralAgreement | None]:
     raise PermissionDenied
 
 
+def _check_session(data: ReferralInput, direction: str, now: datetime) -> None:
+    """A proposed course: only into an IDO, a session at one of that library's locations that still takes people
+    (on its waitlist too)."""
+    session = data.session
+    assert session is not None
+    if direction != Direction.TO_IDO or session.location.library_id != data.receiver.pk:
+        raise ValidationError({"session": _("Propose a course of the library you refer to.")})
+    refusal = course_rules.enrolment_refusal(
+        cancelled=session.status == SessionStatus.CANCELLED, starts_at=session.starts_at, now=now
+    )
+    if refusal is not None or not session.course.active:
+        raise ValidationError({"session": _("This course no longer takes people. Choose another, or none.")})
+
+
 def _event(
     referral: Referral, name: str, *, actor, now: datetime, note: str = "", is_step: bool = True
 ) -> ReferralEvent:
@@ -207,6 +224,8 @@ def refer(*, actor, data: ReferralInput, now: datetime | None = None) -> Referra
         raise PermissionDenied
     if data.sender_location is not None and data.sender_location.library_id != actor.organisation.pk:
         raise PermissionDenied
+    if data.session is not None:
+        _check_session(data, direction, now)
     has_contact = data.consent_given
     referral = Referral.objects.create(
         direction=direction,
@@ -214,6 +233,7 @@ def refer(*, actor, data: ReferralInput, now: datetime | None = None) -> Referra
         sender_location=data.sender_location,
         receiver=data.receiver,
         receiver_location=data.receiver_location,
+        session=data.session,
         agreement=agreement,
         question=data.question,
         topic=data.topic,
@@ -327,6 +347,14 @@ def attach_appointment(*, actor, referral: Referral, appointment, now: datetime 
         target=referral,
     )
     return referral
+
+
+def record_enrolment(*, actor, referral: Referral, now: datetime) -> None:
+    """The IDO enrolled the referred visitor in a course (courses.services.enrol calls this in its transaction):
+    a line on the timeline, which the referring organisation sees too."""
+    if referral.receiver_id != getattr(getattr(actor, "organisation", None), "pk", None):
+        raise PermissionDenied
+    _event(referral, "referrals.referral.enrolled", actor=actor, now=now, is_step=False)
 
 
 def _clear_personal_data(referral_ids, now: datetime) -> int:

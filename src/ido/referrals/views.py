@@ -19,6 +19,7 @@ from ido.appointments.services import VisitorDetails, book
 from ido.appointments.services import consent_text as booking_consent_text
 from ido.core.access import permission_required
 from ido.core.forms import apply_validation_error
+from ido.courses import selectors as course_selectors
 from ido.locations.models import Location, LocationStatus
 from ido.organisations.models import Organisation, OrganisationKind
 from ido.referrals import documents, rules, selectors, services
@@ -108,8 +109,16 @@ def referral_form(request):
         own_locations = Location.objects.filter(library=actor.organisation, status=LocationStatus.OPEN).order_by("name")
         remembered = question.visit.location_id if question else _pk(request.COOKIES.get(LOCATION_COOKIE))
         initial["sender_location"] = remembered or None
+    sessions = None
+    if receiver.kind == OrganisationKind.LIBRARY and actor.has_perm("courses.view"):
+        sessions = course_selectors.sessions_visible_to(actor).filter(
+            location__library=receiver, status="open", course__active=True, starts_at__gt=timezone.now()
+        )
     form = ReferralForm(
-        data=request.POST if request.method == "POST" else None, initial=initial, locations=own_locations
+        data=request.POST if request.method == "POST" else None,
+        initial=initial,
+        locations=own_locations,
+        sessions=sessions,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -134,6 +143,7 @@ def referral_form(request):
                     special_consent_given=data["special_consent"],
                     question=question,
                     sender_location=data.get("sender_location"),
+                    session=data.get("session"),
                 ),
             )
         except ValidationError as error:
@@ -186,6 +196,9 @@ def referral_detail(request, pk: int):
             "referral": referral,
             "events": referral.events.select_related("organisation"),
             "appointment": _linked_appointment(referral),
+            "can_enrol": side == rules.RECEIVER
+            and actor.has_perm("courses.enrol")
+            and not rules.is_closed(referral.status),
             "steps": [(step, dict(ReferralStatus.choices)[step]) for step in steps],
             "overdue": selectors.is_overdue(referral),
             "is_sender": side == rules.SENDER,

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from ido.appointments import selectors as appointment_selectors
 from ido.appointments import services as appointment_services
+from ido.courses import rules as course_rules
+from ido.courses import services as course_services
 from ido.locations import services as location_services
 from ido.locations.models import Location, LocationStatus, Staffing
 from ido.locations.opening_hours import periods_on
@@ -261,6 +263,7 @@ class Command(BaseCommand):
         self._build_consultation_hours(organisations)
         self._build_network(organisations)
         self._build_referrals(organisations)
+        self._build_courses(organisations)
         return True
 
     def _build_consultation_hours(self, organisations) -> None:
@@ -534,6 +537,153 @@ class Command(BaseCommand):
                 consent_given=True,
             ),
             now=now - timedelta(hours=3),
+        )
+
+    def _build_courses(self, organisations) -> None:
+        """Digisterker, Klik & Tik and a language course of the library, and the neighbourhood team's course on
+        safe online banking at Neude (hosted there already). The Digisterker session at Neude is full with three
+        people on the waitlist; a Klik & Tik session ended last month, with attendance and certificates."""
+        coordinator = Membership.objects.get(user__email="coordinator@demo.test")
+        desk = Membership.objects.get(user__email="desk@demo.test", organisation__name="Bibliotheek Utrecht")
+        partner = Membership.objects.get(user__email="partner@demo.test")
+        neude = Location.objects.get(name="IDO Bibliotheek Neude")
+        overvecht = Location.objects.get(name="IDO Bibliotheek Overvecht")
+        leeuw = Location.objects.get(name="IDO Buurtcentrum De Leeuw")
+        now = timezone.now()
+        today = timezone.localdate()
+
+        def course(actor, **fields):
+            defaults = {"level": "beginner", "language": "nl", "device": "borrow", "meetings_to_complete": None}
+            return course_services.create_course(
+                actor=actor, data=course_services.CourseInput(**{**defaults, **fields})
+            )
+
+        def session(actor, course, location, *, first, count, start, capacity, at=None):
+            meetings = course_rules.meeting_times(first=first, start=start, end=time(start.hour + 2), count=count)
+            return course_services.create_session(
+                actor=actor,
+                course=course,
+                location=location,
+                capacity=capacity,
+                meetings=meetings,
+                teacher="Ellen (vrijwilliger)",
+                now=at,
+            )
+
+        digisterker = course(
+            coordinator,
+            title="Digisterker: werken met de e-overheid",
+            description="U leert inloggen met DigiD, berichten lezen in MijnOverheid en zaken regelen op websites "
+            "van de overheid. In vier lessen, in een kleine groep.",
+            kind="e_government",
+            meetings_to_complete=3,
+            intake_needed=True,
+        )
+        klik_tik = course(
+            coordinator,
+            title="Klik & Tik: de basis",
+            description="Voor wie (bijna) nooit een computer gebruikt. U leert de muis, het toetsenbord en "
+            "internet gebruiken. In uw eigen tempo.",
+            kind="digital_basics",
+            device="none",
+            meetings_to_complete=4,
+            public_enrolment=True,
+        )
+        language = course(
+            coordinator,
+            title="Nederlands oefenen met de computer",
+            description="Oefen lezen en schrijven in het Nederlands met oefenprogramma's op de computer. Voor "
+            "iedereen die Nederlands leert.",
+            kind="language",
+            language="nl-easy",
+            device="none",
+            meetings_to_complete=6,
+        )
+        banking = course(
+            partner,
+            title="Veilig online bankieren",
+            description="Hoe herkent u valse berichten? Hoe betaalt u veilig met de app van de bank?",
+            kind="safe_online",
+            level="some",
+            device="own",
+        )
+        full = session(
+            coordinator, digisterker, neude, first=today + timedelta(days=6), count=4, start=time(10), capacity=8
+        )
+        people = [("Anna", 1), ("Bram", 1), ("Cor", 2), ("Dilan", 1), ("Els", 1), ("Fenna", 1), ("Gert", 1)]
+        questions = list(
+            Question.objects.filter(
+                visit__location__library=organisations["Bibliotheek Utrecht"], help_given__code="referred-course"
+            ).order_by("-visit__occurred_at")[:4]
+        )
+        for number, (name, places) in enumerate(people):
+            course_services.enrol(
+                actor=desk,
+                session=full,
+                details=course_services.PersonDetails(name=name),
+                places=places,
+                question=questions[number] if number < len(questions) else None,
+            )
+        for name, phone in [("Hasan", "0612340001"), ("Ineke", ""), ("Joost", "0302345678")]:
+            course_services.enrol(
+                actor=desk,
+                session=full,
+                details=course_services.PersonDetails(name=name, phone=phone, consent_given=bool(phone)),
+                waitlist_if_full=True,
+            )
+        later = session(
+            coordinator, digisterker, overvecht, first=today + timedelta(days=20), count=4, start=time(14), capacity=8
+        )
+        for name in ("Kim", "Lotte"):
+            course_services.enrol(actor=desk, session=later, details=course_services.PersonDetails(name=name))
+        open_session = session(
+            coordinator, klik_tik, leeuw, first=today + timedelta(days=9), count=4, start=time(10), capacity=6
+        )
+        for name in ("Marja", "Nico", "Olga"):
+            course_services.enrol(actor=desk, session=open_session, details=course_services.PersonDetails(name=name))
+        taal = session(
+            coordinator, language, neude, first=today + timedelta(days=3), count=8, start=time(13), capacity=10
+        )
+        for name in ("Rasha", "Oleksandr", "Mehmet", "Agnieszka"):
+            course_services.enrol(actor=desk, session=taal, details=course_services.PersonDetails(name=name))
+        session(partner, banking, neude, first=today + timedelta(days=13), count=2, start=time(14), capacity=12)
+        # Last month's Klik & Tik: four meetings, marked; three of five completed.
+        started = now - timedelta(days=45)
+        past = session(
+            coordinator,
+            klik_tik,
+            leeuw,
+            first=(started + timedelta(days=1)).date(),
+            count=4,
+            start=time(10),
+            capacity=6,
+            at=started,
+        )
+        enrolled = [
+            course_services.enrol(
+                actor=desk, session=past, details=course_services.PersonDetails(name=name), now=started
+            )
+            for name in ("Piet", "Quinty", "Rob", "Sara", "Tom")
+        ]
+        presence = [(0, 1, 2, 3), (0, 1, 2, 3), (0, 1, 2), (0, 1), (0,)]
+        for index, meeting in enumerate(past.meetings.order_by("starts_at")):
+            present = {enrolment.pk for enrolment, days in zip(enrolled, presence, strict=True) if index in days}
+            course_services.mark_attendance(
+                actor=desk, meeting=meeting, present=present, now=meeting.starts_at + timedelta(minutes=15)
+            )
+        # The municipality's counter refers a citizen into the IDO and proposes the Klik & Tik course.
+        referral_services.refer(
+            actor=Membership.objects.get(user__email="municipality@demo.test"),
+            data=referral_services.ReferralInput(
+                receiver=organisations["Bibliotheek Utrecht"],
+                receiver_location=leeuw,
+                topic=Topic.objects.get(code="devices"),
+                reason="Heeft nog nooit een computer gebruikt, wil het leren",
+                contact=referral_services.ContactDetails(name="Truus", phone="0687650000"),
+                consent_given=True,
+                session=open_session,
+            ),
+            now=now - timedelta(hours=1),
         )
 
     def _build_favourites(self) -> None:

@@ -18,7 +18,9 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
         model = Municipality
         django_get_or_create = ("cbs_code",)
 
-    cbs_code = factory.Sequence(lambda n: f"GM{9000 + n:04d}")
+    # Above the real codes (up to GM19xx), and never more than four digits however many tests run in one process
+    # (PostgreSQL holds the column to six characters).
+    cbs_code = factory.Sequence(lambda n: f"GM{2000 + n % 8000:04d}")
     name = factory.Sequence(lambda n: f"Testgemeente {n}")
     province = Province.UTRECHT
 

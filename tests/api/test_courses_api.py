@@ -338,9 +338,15 @@ def test_after_the_personal_data_is_deleted_the_list_shows_no_person_and_reads_n
 
 
 def test_a_token_that_may_not_enrol_lists_nothing(client_for, library_client, session):
-    library_client.post(ENROLMENTS, body(session), format="json")
+    from tests.factories import OrganisationFactory
 
-    response = client_for(MunicipalityOrganisationFactory()).get(ENROLMENTS)
+    library_client.post(ENROLMENTS, body(session), format="json")
+    partner = OrganisationFactory(name="Digisterker Utrecht")  # a partner's token reads the catalogue only
+    Enrolment.objects.create(
+        session=session, status=EnrolmentStatus.ENROLLED, source="desk", enrolling_organisation=partner, name="Z"
+    )
+
+    response = client_for(partner).get(ENROLMENTS)
 
     assert response.status_code == 200
     assert response.json()["results"] == []

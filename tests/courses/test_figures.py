@@ -239,3 +239,18 @@ def test_the_desk_has_no_figures(client, desk):
     login_verified(client, desk.user)
 
     assert client.get(reverse("courses:figures")).status_code == 403
+
+
+def test_a_hidden_row_also_hides_the_total_that_would_give_it_away(officer, finished_course, utrecht):
+    from ido.courses.models import Enrolment
+
+    here = LocationFactory(municipality=utrecht, name="Buurtbieb Noord")
+    busy = make_session(make_course(here.library, title="Digisterker"), here, first=FIRST_MEETING, capacity=8)
+    for _ in range(6):
+        Enrolment.objects.create(session=busy, status="enrolled", source="desk")
+
+    figures = course_figures(officer, *YEAR, now=AFTER)
+
+    shown = {row.course: row.suppressed for row in figures.rows}
+    assert shown == {"Klik & Tik": True, "Digisterker": False}
+    assert figures.total.people >= 5 and figures.total.suppressed  # total minus Digisterker would be Klik & Tik

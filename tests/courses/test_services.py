@@ -296,9 +296,14 @@ def test_personal_data_is_encrypted_at_rest(desk, session):
     assert "Wilhelmina" not in name and "example.org" not in email
 
 
-def test_a_second_session_at_another_library_location_is_not_the_desks_to_manage(desk, course):
-    other = make_session(course, LocationFactory())
-    assert not selectors.sessions_manageable_by(desk).filter(pk=other.pk).exists()
+def test_a_library_manages_the_sessions_it_gives_or_hosts_and_no_others(coordinator, course, location):
+    own_here = make_session(course, location)
+    own_elsewhere = make_session(course, LocationFactory())  # its own course, given at another library
+    hosted = make_session(make_course(LocationFactory().library, title="Gast"), location)
+    foreign = make_session(make_course(LocationFactory().library, title="Elders"), LocationFactory())
+    manageable = set(selectors.sessions_manageable_by(coordinator).values_list("pk", flat=True))
+    assert manageable == {own_here.pk, own_elsewhere.pk, hosted.pk}
+    assert foreign.pk not in manageable
 
 
 def test_the_line_closes_up_when_someone_leaves_it_or_gets_an_offer(desk, session):
@@ -317,3 +322,69 @@ def test_the_line_closes_up_when_someone_leaves_it_or_gets_an_offer(desk, sessio
     assert [(e.name, e.waitlist_position) for e in selectors.waitlist(session)] == [("Eva", 1)]
     newcomer = services.enrol(actor=desk, session=session, details=person("Fleur"), waitlist_if_full=True)
     assert newcomer.waitlist_position == 2
+
+
+def test_an_offer_never_outlives_a_first_meeting_that_moved_earlier(desk, session):
+    anna = services.enrol(actor=desk, session=session, details=person("Anna"), places=2)
+    bram = services.enrol(actor=desk, session=session, details=person("Bram"), waitlist_if_full=True)
+    services.cancel_enrolment(actor=desk, enrolment=anna)
+    bram.refresh_from_db()
+    first = session.meetings.first()
+    earlier = timezone.now() + timedelta(hours=3)
+    services.reschedule_meeting(
+        actor=_coordinator(desk), meeting=first, starts_at=earlier, ends_at=earlier + timedelta(hours=2)
+    )
+    bram.refresh_from_db()
+    assert bram.offer_expires_at == earlier
+    with pytest.raises(ValidationError):
+        services.accept_offer(actor=None, enrolment=bram, now=earlier + timedelta(hours=5))
+    assert statuses(bram) == ["offered"]  # the expiry run hands nothing on any more: the course has started
+
+
+def test_nobody_completes_half_way_through_the_course(desk, session):
+    anna = services.enrol(actor=desk, session=session, details=person("Anna"))
+    first = session.meetings.first()
+    services.mark_attendance(actor=desk, meeting=first, present={anna.pk}, now=first.starts_at)
+    assert not selectors.is_completed(anna, now=first.ends_at)  # 1 of 4, the course asks for 3
+
+
+def test_a_session_that_is_over_cannot_be_cancelled(desk, course, location):
+    past = make_session(course, location, first=timezone.localdate() - timedelta(weeks=6))
+    with pytest.raises(ValidationError):
+        services.cancel_session(actor=_coordinator(desk), session=past, reason="Te laat")
+    past.refresh_from_db()
+    assert past.status == "open"
+
+
+def test_nobody_is_enrolled_at_a_location_that_is_not_open(desk, course):
+    from ido.locations.models import LocationStatus
+
+    closed = LocationFactory(library=desk.organisation, status=LocationStatus.CLOSED)
+    session = make_session(course, closed)
+    with pytest.raises(ValidationError):
+        services.enrol(actor=desk, session=session, details=person("Anna"), waitlist_if_full=True)
+    assert not Enrolment.objects.exists()
+
+
+def test_the_referring_organisation_sees_waitlisted_then_enrolled(desk, session):
+    from ido.referrals.models import Referral
+    from ido.registrations.models import Topic
+
+    referral = Referral.objects.create(
+        direction="to_ido",
+        sender=LocationFactory().library,
+        receiver=desk.organisation,
+        topic=Topic.objects.get(code="devices"),
+        status="sent",
+    )
+    services.enrol(actor=desk, session=session, details=person("Anna"), places=2)
+    waiting = services.enrol(
+        actor=desk, session=session, details=person("Bram"), waitlist_if_full=True, referral=referral
+    )
+    assert list(referral.events.values_list("name", flat=True)) == ["referrals.referral.waitlisted"]
+    services.change_capacity(actor=_coordinator(desk), session=session, capacity=3)
+    services.accept_offer(actor=None, enrolment=waiting)
+    assert list(referral.events.values_list("name", flat=True)) == [
+        "referrals.referral.waitlisted",
+        "referrals.referral.enrolled",
+    ]

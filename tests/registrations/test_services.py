@@ -250,3 +250,22 @@ def test_one_click_on_a_favourite_registers_a_common_visit(desk, location):
         None,
     )
     assert (visit.channel, visit.duration_band, visit.registered_by) == ("walk_in", "10_20", desk.user)
+
+
+def test_a_correction_keeps_what_other_modules_linked_to_the_questions(desk, location):
+    from ido.courses import services as course_services
+    from tests.courses.conftest import make_course, make_session, person
+
+    visit = services.register_visit(actor=desk, location=location, data=visit_data(question(), question("taxes")))
+    first, second = visit.questions.order_by("position")
+    session = make_session(make_course(desk.organisation), location)
+    enrolment = course_services.enrol(actor=desk, session=session, details=person(), question=first)
+
+    services.correct_visit(actor=desk, visit=visit, data=visit_data(question(help_given="referred-course")))
+
+    enrolment.refresh_from_db()
+    assert enrolment.question_id == first.pk  # the same question, changed in place
+    assert enrolment.question.help_given.code == "referred-course"
+    assert not visit.questions.filter(pk=second.pk).exists()  # the second question went
+    services.correct_visit(actor=desk, visit=visit, data=visit_data(question(), question("allowances")))
+    assert [q.topic.code for q in visit.questions.order_by("position")] == ["digid", "allowances"]

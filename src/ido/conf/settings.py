@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ido.appointments",
     "ido.referrals",
     "ido.courses",
+    "ido.funding",
     "ido.api",
     "ido.public",
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from ido.appointments.forms import validate_reachable
 from ido.core.access import permission_required
 from ido.courses import documents, figures, selectors, services
 
@@ -62,10 +63,14 @@ class PeriodForm(forms.Form):
     """The period of the figures: the sessions whose first meeting lies in it."""
 
     start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_reachable],
     )
     end = forms.DateField(
-        label=gettext_lazy("Up to and including"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("Up to and including"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_reachable],
     )
 
     MAX_DAYS = 3 * 366

@@ -248,6 +248,7 @@ def course_figures(actor, start: date, end: date, *, now: datetime | None = None
     if actor.organisation.kind == OrganisationKind.MUNICIPALITY:
         for row in rows.values():
             row.suppressed = row.people < SMALL_NUMBER
-        total.suppressed = total.people < SMALL_NUMBER
+        # With a row hidden, the total would give it away (total minus the rows shown): hide it too.
+        total.suppressed = total.people < SMALL_NUMBER or any(row.suppressed for row in rows.values())
         path.suppressed = path.questions < SMALL_NUMBER
     return CourseFigures(start=start, end=end, rows=list(rows.values()), total=total, path=path)

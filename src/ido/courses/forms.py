@@ -7,6 +7,7 @@ from django.forms.models import fields_for_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ido.appointments.forms import validate_reachable
 from ido.courses import rules, services
 from ido.courses.models import Course, CourseKind, CourseLevel, InstructionLanguage
 
@@ -75,7 +76,9 @@ class SessionForm(forms.Form):
         initial=48,
         help_text=_("When a place frees, the first on the waitlist gets it for this long; then the next."),
     )
-    first_date = forms.DateField(label=_("Date of the first meeting"), widget=DATE_WIDGET)
+    first_date = forms.DateField(
+        label=_("Date of the first meeting"), widget=DATE_WIDGET, validators=[validate_reachable]
+    )
     start_time = forms.TimeField(label=_("From"), widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("Until"), widget=TIME_WIDGET)
     count = forms.IntegerField(label=_("Number of meetings"), min_value=1, max_value=52, initial=4)
@@ -139,7 +142,7 @@ class AttendanceForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    date = forms.DateField(label=_("New date"), widget=DATE_WIDGET)
+    date = forms.DateField(label=_("New date"), widget=DATE_WIDGET, validators=[validate_reachable])
     start_time = forms.TimeField(label=_("From"), widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("Until"), widget=TIME_WIDGET)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False, help_text=REASON_HELP)

@@ -111,9 +111,11 @@ def participants(session: Session) -> QuerySet[Enrolment]:
 
 
 def attendance_counts(session: Session, *, now=None) -> dict[int, tuple[int, int]]:
-    """Per enrolment of the session: (meetings attended, meetings held so far). Two queries."""
+    """Per enrolment of the session: (meetings attended so far, meetings of the session). Two queries. All the
+    session's meetings count, also those still to come: nobody completes a course half way through it (the rule
+    asks for all meetings when the session has fewer than the number the course asks for)."""
     now = now or timezone.now()
-    held = session.meetings.filter(starts_at__lte=now).count()
+    held = session.meetings.count()
     attended = dict(
         Attendance.objects.filter(enrolment__session=session, present=True, meeting__starts_at__lte=now)
         .values_list("enrolment_id")
@@ -127,7 +129,7 @@ def attendance_counts(session: Session, *, now=None) -> dict[int, tuple[int, int
 
 
 def is_completed(enrolment: Enrolment, *, now=None) -> bool:
-    """Whether this person completed the course by the course's rule, from the meetings held until now."""
+    """Whether this person completed the course by the course's rule, from what they attended until now."""
     if enrolment.status != EnrolmentStatus.ENROLLED:
         return False
     attended, held = attendance_counts(enrolment.session, now=now).get(enrolment.pk, (0, 0))

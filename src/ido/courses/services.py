@@ -33,8 +33,8 @@ from ido.courses.models import (
     Session,
     SessionStatus,
 )
-from ido.locations.models import Location
-from ido.referrals.services import record_enrolment
+from ido.locations.models import Location, LocationStatus
+from ido.referrals.services import note_enrolment_from_waitlist, record_enrolment
 from ido.registrations.personal_data import find_personal_data
 
 MAX_NAME_LENGTH = 40
@@ -216,7 +216,7 @@ def create_session(
 
 def _locked(session: Session) -> Session:
     """The session row, locked until the end of the transaction (see the module's docstring)."""
-    return Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    return Session.objects.select_for_update().select_related("course", "location").get(pk=session.pk)
 
 
 @transaction.atomic
@@ -266,6 +266,11 @@ def reschedule_meeting(
     meeting.starts_at, meeting.ends_at, meeting.rescheduled_at = starts_at, ends_at, now
     meeting.save(update_fields=["starts_at", "ends_at", "rescheduled_at"])
     _refresh_dates(session)
+    # An offer never stands past the first meeting, also when that meeting moved earlier.
+    if session.starts_at is not None:
+        session.enrolments.filter(status=EnrolmentStatus.OFFERED, offer_expires_at__gt=session.starts_at).update(
+            offer_expires_at=session.starts_at
+        )
     audit.record(
         actor=actor.user,
         organisation=actor.organisation,
@@ -292,6 +297,8 @@ def cancel_session(*, actor, session: Session, reason: str = "", now: datetime |
     session = _locked(session)
     if session.status == SessionStatus.CANCELLED:
         raise ValidationError({"reason": _("This session is already cancelled.")})
+    if session.ends_at is not None and session.ends_at <= now:
+        raise ValidationError({"reason": _("This session is over: it can no longer be cancelled.")})
     reason = reason.strip()
     if reason:
         _check_reason(reason)
@@ -388,6 +395,8 @@ def enrol(
         raise ValidationError({"session": _("You cannot enrol online for this course. Ask at the library.")})
     if not session.course.active:
         raise ValidationError({"session": _("This course is no longer in the catalogue.")})
+    if session.location.status != LocationStatus.OPEN:
+        raise ValidationError({"session": _("This location is not open. Choose another session.")})
     _refuse_if_closed(session, now)
     details = _checked_details(details)
     common = {
@@ -427,7 +436,9 @@ def enrol(
         target=enrolment,
     )
     if referral is not None:
-        record_enrolment(actor=actor, referral=referral, now=now)
+        record_enrolment(
+            actor=actor, referral=referral, now=now, waitlisted=enrolment.status == EnrolmentStatus.WAITLISTED
+        )
     enrolment_id = enrolment.pk
     transaction.on_commit(lambda: tasks.send_confirmation.enqueue(enrolment_id))
     return enrolment
@@ -516,14 +527,17 @@ def accept_offer(*, actor, enrolment: Enrolment, now: datetime | None = None) ->
     now = now or timezone.now()
     if not _may_act_for(actor, enrolment):
         raise PermissionDenied
-    _locked(enrolment.session)
+    session = _locked(enrolment.session)
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+    _refuse_if_closed(session, now, field="status")
     expires = enrolment.offer_expires_at
     if enrolment.status == EnrolmentStatus.OFFERED and expires is not None and expires <= now:
         raise ValidationError({"status": _("This offer has expired: the place has gone to the next person.")})
     _move(enrolment, EnrolmentStatus.ENROLLED, now)
     enrolment.enrolled_at = now
     enrolment.save(update_fields=["status", "status_changed_at", "enrolled_at"])
+    if enrolment.referral_id is not None:
+        note_enrolment_from_waitlist(referral_id=enrolment.referral_id, now=now)
     audit.record(
         actor=getattr(actor, "user", None),
         organisation=getattr(actor, "organisation", None),

@@ -77,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "courses.manage",
             "courses.mark",
             "courses.figures",
+            "funding.view",
             "locations.manage",
             "members.view",
             "members.manage",
@@ -116,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "referrals.subject_requests",
             "courses.view",
             "courses.figures",
+            "funding.view",
+            "funding.manage",
         }
     ),
     Role.NATIONAL_ADMIN: frozenset(
@@ -139,6 +142,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "network.view_all",
             "network.manage_services",
             "courses.view",
+            "funding.allocations",
         }
     ),
 }

@@ -243,4 +243,5 @@ EVENT_LABELS = {
     "referrals.referral.erased": _("Personal data erased on request"),
     "referrals.referral.appointment_booked": _("Appointment booked in a consultation hour of the receiver"),
     "referrals.referral.enrolled": _("Enrolled in a course"),
+    "referrals.referral.waitlisted": _("On the waitlist of a course"),
 }

@@ -349,12 +349,20 @@ def attach_appointment(*, actor, referral: Referral, appointment, now: datetime 
     return referral
 
 
-def record_enrolment(*, actor, referral: Referral, now: datetime) -> None:
-    """The IDO enrolled the referred visitor in a course (courses.services.enrol calls this in its transaction):
-    a line on the timeline, which the referring organisation sees too."""
+def record_enrolment(*, actor, referral: Referral, now: datetime, waitlisted: bool = False) -> None:
+    """The IDO enrolled the referred visitor in a course, or put them on its waitlist (courses.services.enrol
+    calls this in its transaction): a line on the timeline, which the referring organisation sees too."""
     if referral.receiver_id != getattr(getattr(actor, "organisation", None), "pk", None):
         raise PermissionDenied
-    _event(referral, "referrals.referral.enrolled", actor=actor, now=now, is_step=False)
+    name = "referrals.referral.waitlisted" if waitlisted else "referrals.referral.enrolled"
+    _event(referral, name, actor=actor, now=now, is_step=False)
+
+
+def note_enrolment_from_waitlist(*, referral_id: int, now: datetime) -> None:
+    """The referred visitor took a freed place in the course (by their own link or through the desk)."""
+    referral = Referral.objects.filter(pk=referral_id).first()
+    if referral is not None:
+        ReferralEvent.objects.create(referral=referral, name="referrals.referral.enrolled", status="", at=now)
 
 
 def _clear_personal_data(referral_ids, now: datetime) -> int:

@@ -144,9 +144,11 @@ def _header_key(value: str) -> str:
     return re.sub(r"[\s\-]+", "_", value.strip().lstrip("\ufeff").strip().casefold())
 
 
-HEADER_NAMES: dict[str, str] = {
-    _header_key(name): column.name for column in COLUMNS for name in (column.name, *column.aliases)
-}
+def _header_names(columns: tuple[Column, ...]) -> dict[str, str]:
+    return {_header_key(name): column.name for column in columns for name in (column.name, *column.aliases)}
+
+
+HEADER_NAMES: dict[str, str] = _header_names(COLUMNS)
 
 
 # --- Problems ---
@@ -263,8 +265,13 @@ def _filled_width(cells: list[str]) -> int:
     return 0
 
 
-def _header(cells: list[str], row_number: int) -> tuple[dict[str, int], dict[str, str], list[ImportProblem]]:
+def _header(
+    cells: list[str], row_number: int, columns: tuple[Column, ...] = ()
+) -> tuple[dict[str, int], dict[str, str], list[ImportProblem]]:
     """Which cell holds which column. Columns without a header are left out."""
+    header_names = _header_names(columns) if columns else HEADER_NAMES
+    required = tuple(column.name for column in columns if column.required) if columns else REQUIRED_COLUMNS
+    known = tuple(column.name for column in columns) if columns else COLUMN_NAMES
     positions: dict[str, int] = {}
     written: dict[str, str] = {}
     unknown: list[str] = []
@@ -273,7 +280,7 @@ def _header(cells: list[str], row_number: int) -> tuple[dict[str, int], dict[str
         text = cell.strip().lstrip("\ufeff").strip()
         if not text:
             continue
-        name = HEADER_NAMES.get(_header_key(text))
+        name = header_names.get(_header_key(text))
         if name is None:
             unknown.append(text)
         elif name in positions:
@@ -282,13 +289,13 @@ def _header(cells: list[str], row_number: int) -> tuple[dict[str, int], dict[str
             positions[name] = position
             written[name] = text
     problems = []
-    missing = [name for name in REQUIRED_COLUMNS if name not in positions]
+    missing = [name for name in required if name not in positions]
     if missing:
         problems.append(
             ImportProblem(
                 row_number,
                 _("The header lacks the column(s) %(missing)s; it needs at least %(required)s.")
-                % {"missing": ", ".join(missing), "required": ", ".join(REQUIRED_COLUMNS)},
+                % {"missing": ", ".join(missing), "required": ", ".join(required)},
             )
         )
     if unknown:
@@ -296,7 +303,7 @@ def _header(cells: list[str], row_number: int) -> tuple[dict[str, int], dict[str
             ImportProblem(
                 row_number,
                 _("The header has column(s) this import does not know: %(columns)s. The columns are: %(known)s.")
-                % {"columns": ", ".join(_shown(name) for name in unknown), "known": ", ".join(COLUMN_NAMES)},
+                % {"columns": ", ".join(_shown(name) for name in unknown), "known": ", ".join(known)},
             )
         )
     if doubled:
@@ -309,9 +316,10 @@ def _header(cells: list[str], row_number: int) -> tuple[dict[str, int], dict[str
     return positions, written, problems
 
 
-def read_rows(content: bytes) -> Rows:
+def read_rows(content: bytes, columns: tuple[Column, ...] = (), max_rows: int | None = None) -> Rows:
     """Read a CSV file (UTF-8, with or without a byte order mark; separated by ; or ,) or an XLSX workbook
-    (its first sheet) into records. Format problems come back as problems, never as exceptions."""
+    (its first sheet) into records. Format problems come back as problems, never as exceptions. `columns`: the
+    columns of another import that reads files the same way (default: the registrations')."""
     if len(content) > MAX_BYTES:
         return _file_problem(
             _("The file is larger than %(max)d MB. Split it into smaller files.") % {"max": MAX_MEGABYTES}
@@ -344,16 +352,17 @@ def read_rows(content: bytes) -> Rows:
             if positions is None:
                 if not any(cells):
                     continue  # blank lines above the header
-                positions, written, header_problems = _header(cells, row_number)
+                positions, written, header_problems = _header(cells, row_number, columns)
                 if header_problems:
                     return Rows([], header_problems, written)
                 width = _filled_width(cells)
                 continue
             if not any(cells):
                 continue  # a blank line
-            if len(records) >= MAX_ROWS:
+            limit = MAX_ROWS if max_rows is None else max_rows
+            if len(records) >= limit:
                 return _file_problem(
-                    _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": MAX_ROWS}
+                    _("The file has more than %(max)d rows. Split it into smaller files.") % {"max": limit}
                 )
             found = _filled_width(cells)
             if found > width:
@@ -388,7 +397,12 @@ def read_rows(content: bytes) -> Rows:
     if positions is None:
         return _file_problem(_("The file is empty."))
     if not records and not problems:
-        return Rows([], [ImportProblem(2, _("The file has a header but no rows with questions."))], written)
+        empty = (
+            _("The file has a header but no rows.")
+            if columns
+            else _("The file has a header but no rows with questions.")
+        )
+        return Rows([], [ImportProblem(2, empty)], written)
     return Rows(records, problems, written)
 
 

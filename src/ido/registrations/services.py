@@ -112,7 +112,7 @@ def _check_location(actor: "Membership | ApiActor", location: Location) -> None:
         raise ValidationError({"location": _("This location is closed; choose another.")})
 
 
-def _write_questions(visit: Visit, questions: Sequence[QuestionInput]) -> None:
+def _write_questions(visit: Visit, questions: Sequence[QuestionInput], first_position: int = 1) -> None:
     Question.objects.bulk_create(
         [
             Question(
@@ -126,9 +126,29 @@ def _write_questions(visit: Visit, questions: Sequence[QuestionInput]) -> None:
                 library_id=visit.library_id,
                 occurred_at=visit.occurred_at,
             )
-            for number, question in enumerate(questions, start=1)
+            for number, question in enumerate(questions, start=first_position)
         ]
     )
+
+
+def _rewrite_questions(visit: Visit, old: list[Question], new: Sequence[QuestionInput]) -> None:
+    """A correction changes the questions in place, position by position, so what other modules linked to a
+    question (a referral, a course enrolment) stays linked; questions beyond the new number go."""
+    for position, (question, data) in enumerate(zip(old, new, strict=False), start=1):
+        question.position = position
+        question.topic, question.service_organisation = data.topic, data.service_organisation
+        question.help_given, question.solved = data.help_given, data.solved
+        question.location_id, question.library_id, question.occurred_at = (
+            visit.location_id,
+            visit.library_id,
+            visit.occurred_at,
+        )
+    Question.objects.bulk_update(
+        old[: len(new)],
+        ["position", "topic", "service_organisation", "help_given", "solved", "location", "library", "occurred_at"],
+    )
+    Question.objects.filter(pk__in=[question.pk for question in old[len(new) :]]).delete()
+    _write_questions(visit, new[len(old) :], first_position=len(old) + 1)
 
 
 VISIT_FIELDS = (
@@ -213,8 +233,7 @@ def correct_visit(*, actor: Membership, visit: Visit, data: VisitInput, reason: 
     for name in VISIT_FIELDS:
         setattr(visit, name, getattr(data, name))
     visit.save()
-    visit.questions.all().delete()
-    _write_questions(visit, data.questions)
+    _rewrite_questions(visit, old_questions, data.questions)
     if is_final or visit.registered_by_id != actor.user.pk:
         audit.record(
             actor=actor.user,

@@ -22,6 +22,12 @@ SKIP = {
     "referrals:export_pdf",
     "courses:card",
     "courses:certificate",
+    "funding:annex_template",
+    "funding:account_csv",
+    "funding:account_xlsx",
+    "funding:account_pdf",
+    "funding:document_pdf",
+    "funding:evidence",
 }
 
 

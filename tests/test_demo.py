@@ -137,3 +137,22 @@ def test_demo_has_courses_with_sessions_and_one_full_with_a_waitlist(settings, t
     assert Attendance.objects.exists()  # last month's session was marked
     partner = Membership.objects.get(user__email="partner@demo.test")
     assert selectors.courses_manageable_by(partner).exists()  # the partner gives a course too
+
+
+def test_demo_has_allocations_a_library_grant_spending_and_a_closed_year_carried_into_the_next(settings, tmp_path):
+    from django.utils import timezone
+
+    from ido.funding import selectors
+    from ido.funding.models import Allocation, Expenditure, LibraryGrant, YearAccount
+    from ido.organisations.models import Municipality
+
+    run_demo(settings, tmp_path)
+    this_year = timezone.localdate().year
+    assert Allocation.objects.filter(scheme__year=this_year).count() == 4
+    assert not Allocation.objects.filter(is_demo=False).exists()  # computed from demo components, and marked so
+    assert LibraryGrant.objects.filter(year=this_year, status="decided").exists()
+    assert set(Expenditure.objects.values_list("purpose", flat=True)) == {"library", "promotion", "network"}
+    closed = YearAccount.objects.get(year=this_year - 1)
+    assert closed.is_closed and closed.reserved > 0
+    figures = selectors.year_figures(Municipality.objects.get(cbs_code="GM0344"), this_year, as_of=timezone.localdate())
+    assert figures.reserve_in == closed.reserved and figures.reserve_in_is_final

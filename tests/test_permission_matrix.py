@@ -286,6 +286,84 @@ MATRIX = {
         foreign=lambda w: {"pk": _foreign_referral(w)},
         method="post",
     ),
+    # Funding: the municipality's year, spending and grants (anchor for rows: funding-officer)
+    # The officer keeps its municipality's money; a library's coordinator reads the grants to its library; the
+    # national administrator's overview links on. The matrix stores no files: the evidence of a line without one is
+    # a 404 even for its officer (tests/funding/test_views.py downloads a stored file and checks another's is 404).
+    "funding:home": Row(allowed(COORD, MUNI, NATIONAL)),
+    "funding:year": Row(allowed(MUNI), kwargs=lambda w: {"year": 2026}),
+    "funding:evidence": Row(
+        allowed(MUNI, status=404),
+        kwargs=lambda w: {"pk": __import__("tests.funding.test_views", fromlist=["_"]).matrix_line(w)},
+    ),
+    "funding:grants": Row(allowed(MUNI)),
+    "funding:grant_new": Row(allowed(MUNI)),
+    "funding:grant": Row(
+        allowed(COORD, MUNI),
+        kwargs=lambda w: {"pk": __import__("tests.funding.test_views", fromlist=["_"]).matrix_grant(w)},
+        foreign=lambda w: {"pk": __import__("tests.funding.test_views", fromlist=["_"]).matrix_foreign_grant(w)},
+    ),
+    "funding:grant_edit": Row(
+        allowed(MUNI),
+        kwargs=lambda w: {"pk": __import__("tests.funding.test_views", fromlist=["_"]).matrix_grant(w)},
+        foreign=lambda w: {"pk": __import__("tests.funding.test_views", fromlist=["_"]).matrix_foreign_grant(w)},
+    ),
+    # Funding: national schemes and allocations (anchor for rows: funding-national)
+    # Schemes, all allocations and the annex import are the national administrator's: a municipal officer gets a
+    # 403 there (it sees its own allocation on its year page). One allocation opens for the national administrator
+    # (every municipality) and for the municipality's own officer (another municipality's: 404).
+    "funding:allocations": Row(allowed(NATIONAL)),
+    "funding:scheme_new": Row(allowed(NATIONAL)),
+    "funding:scheme": Row(
+        allowed(NATIONAL),
+        kwargs=lambda w: {"year": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_scheme_year()},
+    ),
+    "funding:annex_import": Row(
+        allowed(NATIONAL),
+        kwargs=lambda w: {"year": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_scheme_year()},
+    ),
+    "funding:annex_template": Row(
+        allowed(NATIONAL),
+        kwargs=lambda w: {"year": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_scheme_year()},
+    ),
+    "funding:allocation": Row(
+        allowed(MUNI, NATIONAL),
+        kwargs=lambda w: {
+            "year": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_scheme_year(),
+            "cbs_code": w.municipality.cbs_code,
+        },
+        foreign=lambda w: {
+            "year": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_scheme_year(),
+            "cbs_code": __import__("tests.funding.test_national_views", fromlist=["_"]).matrix_foreign_municipality(),
+        },
+    ),
+    # Funding: account exports and generated documents (anchor for rows: funding-documents)
+    # The account holds spending details: only the municipality's own officer downloads it (national: 403). A grant's
+    # documents are the granting municipality's; the library's coordinator reads those of decided grants to it.
+    "funding:account_csv": Row(
+        allowed(MUNI), kwargs=lambda w: __import__("tests.funding.test_documents", fromlist=["_"]).matrix_year(w)
+    ),
+    "funding:account_xlsx": Row(
+        allowed(MUNI), kwargs=lambda w: __import__("tests.funding.test_documents", fromlist=["_"]).matrix_year(w)
+    ),
+    "funding:account_pdf": Row(
+        allowed(MUNI), kwargs=lambda w: __import__("tests.funding.test_documents", fromlist=["_"]).matrix_year(w)
+    ),
+    "funding:templates": Row(allowed(MUNI)),
+    "funding:grant_documents": Row(
+        allowed(MUNI, COORD),
+        kwargs=lambda w: {"pk": __import__("tests.funding.test_documents", fromlist=["_"]).matrix_document(w).grant_id},
+        foreign=lambda w: {
+            "pk": __import__("tests.funding.test_documents", fromlist=["_"]).matrix_foreign_document(w).grant_id
+        },
+    ),
+    "funding:document_pdf": Row(
+        allowed(MUNI, COORD),
+        kwargs=lambda w: {"pk": __import__("tests.funding.test_documents", fromlist=["_"]).matrix_document(w).pk},
+        foreign=lambda w: {
+            "pk": __import__("tests.funding.test_documents", fromlist=["_"]).matrix_foreign_document(w).pk
+        },
+    ),
     # Courses: managing the catalogue and sessions (anchor for rows: courses-manage)
     # The catalogue and the dates and places of sessions are for every member (no foreign 404); a course and its
     # sessions are managed by their provider (a partner: only its own), attendance marked where they run.

@@ -1,9 +1,12 @@
 """Makers for the funding tests: a scheme for 2026 with the 2023 rates, Utrecht's municipality with its officer,
 the library that serves it, and a national administrator."""
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from ido.funding import services
 from ido.organisations.roles import Role
@@ -25,6 +28,14 @@ def make_scheme(actor, year=2026, **fields):
         **fields,
     }
     return services.save_scheme(actor=actor, data=services.SchemeInput(**values))
+
+
+@pytest.fixture(autouse=True)
+def _early_2027():
+    """The tests work with 2026 as the grant year, seen from early 2027: the year is over and may be closed, and
+    every payment of 2026 lies in the past."""
+    with time_machine.travel(datetime(2027, 1, 15, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam")), tick=True):
+        yield
 
 
 @pytest.fixture

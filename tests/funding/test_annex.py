@@ -86,3 +86,10 @@ def test_a_municipality_that_closed_its_year_must_reopen_it_first(national, offi
 def test_only_national_administrators_import_the_annex(officer, scheme, places):
     with pytest.raises(PermissionDenied):
         annex.import_annex(actor=officer, scheme=scheme, content=csv_file("GM0344;1000;;"))
+
+
+def test_amounts_are_read_strictly_and_inhabitants_must_add_up(national, scheme, places):
+    content = csv_file("GM0344;1.2.3;;", "GM0307;100000;100;200", "GM0356;1234567890123;;")
+    result = annex.import_annex(actor=national, scheme=scheme, content=content)
+    assert [problem.row_number for problem in result.problems] == [2, 3, 4]
+    assert not Allocation.objects.exists()

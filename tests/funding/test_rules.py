@@ -134,17 +134,23 @@ def test_year_end_properties(allocation, reserve_in, spent, rule):
 
 
 @pytest.mark.parametrize(
-    ("paid", "committed", "as_of", "projected"),
+    ("paid", "committed", "scheduled", "recurring", "as_of", "projected"),
     [
-        (D("50000"), D("0"), date(2026, 7, 2), D("99726.78")),  # 183 of 365 days: 50,000 × 365 / 183
-        (D("10000"), D("60000"), date(2026, 3, 31), D("70000")),  # commitments count in full
-        (D("0"), D("0"), date(2026, 6, 1), D("0")),
-        (D("30000"), D("5000"), date(2025, 12, 1), D("5000")),  # before the year: only what is committed
-        (D("80000"), D("5000"), date(2026, 12, 31), D("80000")),  # at the end: what was paid
+        # Recurring spending continues at its pace: 50,000 in 183 days, 182 days to go.
+        (D("50000"), D("0"), D("0"), None, date(2026, 7, 2), D("99726.78")),
+        # A grant's instalment is not extended over the year; the next one is scheduled.
+        (D("50000"), D("0"), D("50000"), D("0"), date(2026, 1, 20), D("100000")),
+        (D("10000"), D("60000"), D("0"), D("0"), date(2026, 3, 31), D("70000")),  # commitments count in full
+        (D("0"), D("0"), D("0"), None, date(2026, 6, 1), D("0")),
+        # Before the year: everything known so far, also what was paid in advance.
+        (D("30000"), D("5000"), D("1000"), None, date(2025, 12, 1), D("36000")),
+        (D("80000"), D("5000"), D("0"), None, date(2026, 12, 31), D("80000")),  # at the end: what was paid
     ],
 )
-def test_projected_spending_at_this_pace(paid, committed, as_of, projected):
-    result = rules.projected_spending(paid=paid, committed=committed, as_of=as_of, year=2026)
+def test_projected_spending(paid, committed, scheduled, recurring, as_of, projected):
+    result = rules.projected_spending(
+        paid=paid, committed=committed, scheduled=scheduled, recurring_paid=recurring, as_of=as_of, year=2026
+    )
     assert result == projected
 
 
@@ -152,5 +158,5 @@ def test_the_forecast_says_what_will_be_unspent_and_what_may_be_reserved():
     outcome = rules.forecast(
         allocation=D("100000"), reserve_in=D("0"), paid=D("30000"), committed=D("0"), as_of=date(2026, 7, 2), year=2026
     )
-    assert outcome.spent == D("59836.07")  # 30,000 × 365 / 183
+    assert outcome.spent == D("59836.07")  # 30,000 + 30,000 × 182 / 183
     assert (outcome.unspent, outcome.reservable, outcome.lost) == (D("40163.93"), D("25000.00"), D("15163.93"))

@@ -5,20 +5,16 @@ Every message is claimed first by writing its Notification row (unique per appoi
 sent: a message goes out at most once, whatever the worker does (restart, retry, two workers). A crash between
 the claim and the hand-over leaves a claimed row without `sent_at`, visible to staff, and no second message."""
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from ido.appointments import calendars, cancel_links
 from ido.appointments.models import Appointment, AppointmentStatus, Channel, Notification
-from ido.core import sms
-
-logger = logging.getLogger(__name__)
+from ido.core import claims, sms
 
 
 def reminder_channels(
@@ -36,29 +32,12 @@ def reminder_channels(
     return tuple(channels)
 
 
-def _claim(appointment: Appointment, key: str, channel: str) -> Notification | None:
-    try:
-        with transaction.atomic():
-            return Notification.objects.create(
-                appointment=appointment, key=key, channel=channel, claimed_at=timezone.now()
-            )
-    except IntegrityError:  # claimed before: by an earlier run, a retry or another worker
-        return None
+def _claim(appointment, key: str, channel: str):
+    return claims.claim(Notification, appointment=appointment, key=key, channel=channel)
 
 
-def _deliver(notification: Notification, send) -> bool:
-    try:
-        send()
-    except Exception as error:  # any failure of the mail server or gateway is recorded, never retried blindly
-        # Only the kind of failure: the error's text may hold the address or number, and this column is neither
-        # encrypted nor part of the retention purge's personal data.
-        notification.failure = type(error).__name__[:200]
-        logger.warning("Message %s (%s) failed: %s", notification.pk, notification.key, type(error).__name__)
-        notification.save(update_fields=["failure"])
-        return False
-    notification.sent_at = timezone.now()
-    notification.save(update_fields=["sent_at"])
-    return True
+def _deliver(notification, send) -> bool:
+    return claims.deliver(notification, send)
 
 
 def _context(appointment: Appointment) -> dict:

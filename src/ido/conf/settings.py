@@ -166,6 +166,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Static files, served by whitenoise.
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
+# Uploaded files (evidence of spending). Served only through views that check who asks, never as static files.
+MEDIA_ROOT = Path(env_str("IDO_MEDIA_ROOT", str(DATA_DIR / "media")))
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

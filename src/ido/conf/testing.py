@@ -1,6 +1,8 @@
 """Settings for the test suite: the production settings with a throw-away key and test-only speed-ups."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("IDO_HTTPS", "false")
@@ -19,5 +21,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads of the tests go to a folder of their own that is thrown away with the process's temporary files.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="ido-test-media-"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -17,6 +17,7 @@ urlpatterns = [
     path("app/network/", include("ido.referrals.network_urls")),
     path("app/referrals/", include("ido.referrals.urls")),
     path("app/courses/", include("ido.courses.urls")),
+    path("app/funding/", include("ido.funding.urls")),
     path("api/v1/", include("ido.api.urls")),
     path("calendar/", include("ido.appointments.feed_urls")),
     path("appointments/", include("ido.appointments.public_urls")),

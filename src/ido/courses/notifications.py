@@ -5,22 +5,18 @@ As for appointments, every message is claimed first by writing its CourseNotific
 and key) and only then sent: at most once, whatever the worker does. Offers to people without an e-mail address
 or mobile number are not sent at all: they are on the session page as phone calls for staff to make."""
 
-import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from ido.core import sms
+from ido.core import claims, sms
 from ido.courses import links
 from ido.courses.contact import is_mobile
 from ido.courses.models import CourseNotification, Enrolment, EnrolmentStatus, Meeting, SessionStatus
-
-logger = logging.getLogger(__name__)
 
 EMAIL, SMS = "email", "sms"
 
@@ -35,27 +31,12 @@ def channels_of(enrolment: Enrolment) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _claim(enrolment: Enrolment, key: str, channel: str) -> CourseNotification | None:
-    try:
-        with transaction.atomic():
-            return CourseNotification.objects.create(
-                enrolment=enrolment, key=key, channel=channel, claimed_at=timezone.now()
-            )
-    except IntegrityError:  # claimed before: by an earlier run, a retry or another worker
-        return None
+def _claim(enrolment, key: str, channel: str):
+    return claims.claim(CourseNotification, enrolment=enrolment, key=key, channel=channel)
 
 
-def _deliver(notification: CourseNotification, send) -> bool:
-    try:
-        send()
-    except Exception as error:  # a failing mail server or gateway is recorded, never retried blindly
-        notification.failure = type(error).__name__[:200]
-        logger.warning("Course message %s (%s) failed: %s", notification.pk, notification.key, type(error).__name__)
-        notification.save(update_fields=["failure"])
-        return False
-    notification.sent_at = timezone.now()
-    notification.save(update_fields=["sent_at"])
-    return True
+def _deliver(notification, send) -> bool:
+    return claims.deliver(notification, send)
 
 
 def _load(enrolment_id: int) -> Enrolment | None:

@@ -4,14 +4,15 @@ checked first and the report lists every problem with its row number; nothing is
 good. Importing the same file again changes nothing (the amounts are set, not added)."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ido.funding import services
+from ido.funding.forms import parse_money
 from ido.funding.models import Allocation, FundingScheme, YearAccount
 from ido.organisations.models import Municipality
 from ido.registrations.imports import Column, ImportProblem, read_rows
@@ -53,20 +54,6 @@ class AnnexImport:
         return not self.problems
 
 
-def _amount(raw: str) -> Decimal | None:
-    """ "12345", "12.345", "12.345,67", "12345.67", "€ 12.345": the Dutch and the plain way."""
-    text = raw.replace("€", "").replace(" ", "").replace("\u00a0", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1 or (text.count(".") == 1 and len(text.split(".")[1]) == 3):
-        text = text.replace(".", "")  # thousands separators
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
 def _count(raw: str) -> int | None:
     text = raw.replace(".", "").replace(" ", "")
     return int(text) if text.isdigit() else None
@@ -106,17 +93,11 @@ def check(content: bytes) -> AnnexImport:
             )
             continue
         seen[found.pk] = number
-        amount = _amount(values["bedrag"])
-        if amount is None:
-            result.problems.append(
-                ImportProblem(number, _("“%(value)s” is not an amount.") % {"value": values["bedrag"][:30]})
-            )
-            continue
-        if amount < 0:
-            result.problems.append(ImportProblem(number, _("The amount cannot be negative.")))
-            continue
-        if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-            result.problems.append(ImportProblem(number, _("At most two decimals (cents).")))
+        try:
+            amount = parse_money(values["bedrag"])
+        except ValidationError as error:
+            # The same reading and messages as the forms: negative, too many decimals, not an amount, too large.
+            result.problems.append(ImportProblem(number, f"“{values['bedrag'][:30]}”: {error.messages[0]}"))
             continue
         inhabitants = _count(values.get("inwoners", "")) if values.get("inwoners", "").strip() else None
         low = _count(values.get("laag_opgeleid", "")) if values.get("laag_opgeleid", "").strip() else None
@@ -127,6 +108,13 @@ def check(content: bytes) -> AnnexImport:
             continue
         if (inhabitants is None) != (low is None):
             result.problems.append(ImportProblem(number, _("Give both numbers of inhabitants, or neither.")))
+            continue
+        if inhabitants is not None and low is not None and low > inhabitants:
+            result.problems.append(
+                ImportProblem(
+                    number, _("There cannot be more inhabitants aged 15–75 with at most vmbo than inhabitants.")
+                )
+            )
             continue
         result.rows.append(AnnexRow(number, found, amount.quantize(Decimal("0.01")), inhabitants, low))
     return result

@@ -257,7 +257,8 @@ class Expenditure(models.Model):
         indexes = [models.Index(fields=["municipality", "year"], name="expenditure_year")]
 
     def __str__(self) -> str:
-        return f"{self.municipality} {self.date} {self.amount}"
+        # No amount: the audit trail shows this label to national administrators, who do not see spending.
+        return f"{self.municipality} {self.year} #{self.pk}"
 
 
 class YearAccount(models.Model):

@@ -130,18 +130,30 @@ def year_end(
     )
 
 
-def projected_spending(*, paid: Decimal, committed: Decimal, as_of: date, year: int) -> Decimal:
-    """What will have been spent by the year's end at this pace: the payments so far extended over the whole
-    year, and at least what is paid plus what is committed. Before the year: what is committed; after: paid."""
+def projected_spending(
+    *,
+    paid: Decimal,
+    committed: Decimal,
+    as_of: date,
+    year: int,
+    scheduled: Decimal = ZERO,
+    recurring_paid: Decimal | None = None,
+) -> Decimal:
+    """What will have been spent by the year's end: what is paid, what is committed, what is scheduled (the
+    library grant's instalments still to come), and the recurring spending so far (`recurring_paid`, default all
+    that is paid) continued at the same pace for the rest of the year. One-off payments such as a grant's
+    instalment are not extended: the caller leaves them out of `recurring_paid`. Before the year: what is paid,
+    committed and scheduled; after it: what was paid."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    if as_of < start:
-        return cents(committed)
     if as_of >= end:
         return cents(paid)
+    known = paid + committed + scheduled
+    if as_of < start:
+        return cents(known)
     elapsed = (as_of - start).days + 1
-    days = (end - start).days + 1
-    at_pace = paid * days / elapsed
-    return cents(max(at_pace, paid + committed))
+    remaining = (end - start).days + 1 - elapsed
+    recurring = paid if recurring_paid is None else recurring_paid
+    return cents(known + recurring * remaining / elapsed)
 
 
 def forecast(
@@ -154,7 +166,11 @@ def forecast(
     year: int,
     cap_percent: Decimal = Decimal("25"),
     rule: str = DEFAULT_RULE,
+    scheduled: Decimal = ZERO,
+    recurring_paid: Decimal | None = None,
 ) -> YearEnd:
     """The year end as it will be at this pace ("you will have X unspent; Y of that can be reserved")."""
-    spent = projected_spending(paid=paid, committed=committed, as_of=as_of, year=year)
+    spent = projected_spending(
+        paid=paid, committed=committed, as_of=as_of, year=year, scheduled=scheduled, recurring_paid=recurring_paid
+    )
     return year_end(allocation=allocation, reserve_in=reserve_in, spent=spent, cap_percent=cap_percent, rule=rule)

@@ -12,6 +12,8 @@ from ido.funding.models import (
     Allocation,
     Expenditure,
     FundingScheme,
+    GrantStatus,
+    Instalment,
     LibraryGrant,
     Purpose,
     Stage,
@@ -54,13 +56,15 @@ def grants_visible_to(actor) -> QuerySet[LibraryGrant]:
     if not actor.has_perm("funding.view"):
         return grants.none()
     organisation = actor.organisation
+    # Others see a grant once it is decided: a draft is the granting municipality's own business.
+    decided = Q(status=GrantStatus.DECIDED)
     if organisation.kind == OrganisationKind.LIBRARY:
-        return grants.filter(library=organisation)
+        return grants.filter(decided, library=organisation)
     own = own_municipality(actor)
     if own is None:
         return grants.none()
     funded = LibraryGrant.objects.filter(municipality=own).values("library_id")
-    return grants.filter(Q(municipality=own) | Q(library__in=funded))
+    return grants.filter(Q(municipality=own) | (decided & Q(library__in=funded)))
 
 
 def scheme_for(year: int) -> FundingScheme | None:
@@ -150,6 +154,19 @@ def year_figures(municipality: Municipality, year: int, *, as_of: date) -> YearF
     paid = sum((spending.get((p, Stage.PAID), ZERO) for p in Purpose.values), ZERO)
     committed = sum((spending.get((p, Stage.COMMITTED), ZERO) for p in Purpose.values), ZERO)
     cap, rule = _cap(scheme), _rule(scheme)
+    account = YearAccount.objects.filter(municipality=municipality, year=year).first()
+    # Library grants are paid in instalments: those still to come are scheduled, and paid ones are not extended
+    # over the year; the other purposes (promotion, the network) go on at their pace.
+    scheduled = (
+        Instalment.objects.filter(
+            grant__municipality=municipality, grant__year=year, paid_on__isnull=True, due_on__gt=as_of
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    recurring = sum((spending.get((p, Stage.PAID), ZERO) for p in Purpose.values if p != Purpose.LIBRARY), ZERO)
+    outcome = rules.year_end(allocation=allocation, reserve_in=carried, spent=paid, cap_percent=cap, rule=rule)
+    if account is not None and account.is_closed and account.figures:
+        outcome = closed_outcome(account)
     return YearFigures(
         municipality=municipality,
         year=year,
@@ -160,7 +177,7 @@ def year_figures(municipality: Municipality, year: int, *, as_of: date) -> YearF
         paid=paid,
         committed=committed,
         by_purpose=by_purpose,
-        outcome=rules.year_end(allocation=allocation, reserve_in=carried, spent=paid, cap_percent=cap, rule=rule),
+        outcome=outcome,
         forecast=rules.forecast(
             allocation=allocation,
             reserve_in=carried,
@@ -170,6 +187,28 @@ def year_figures(municipality: Municipality, year: int, *, as_of: date) -> YearF
             year=year,
             cap_percent=cap,
             rule=rule,
+            scheduled=scheduled,
+            recurring_paid=recurring,
         ),
-        account=YearAccount.objects.filter(municipality=municipality, year=year).first(),
+        account=account,
+    )
+
+
+def closed_outcome(account: YearAccount) -> rules.YearEnd:
+    """A closed year as it was closed: its snapshot, whatever changed since (a rate, a cap, a correction). What
+    was kept is what the officer reserved; the rest of the unspent allocation is lost."""
+    figures = {name: Decimal(value) for name, value in account.figures.items() if isinstance(value, str)}
+    reserved = account.reserved
+    return rules.YearEnd(
+        allocation=figures["allocation"],
+        reserve_in=figures["reserve_in"],
+        spent=figures["spent"],
+        available=figures["allocation"] + figures["reserve_in"],
+        reserve_used=figures["reserve_used"],
+        reserve_lapsed=figures["reserve_lapsed"],
+        allocation_spent=figures["spent"] - figures["reserve_used"] - figures["overspent"],
+        unspent=figures["unspent"],
+        reservable=reserved,
+        lost_unspent=figures["unspent"] - reserved,
+        overspent=figures["overspent"],
     )

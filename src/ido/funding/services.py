@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ido.core import audit
 from ido.funding import rules, selectors
 from ido.funding.models import (
+    MONEY,
     AdvancePayment,
     Allocation,
     AllocationCorrection,
@@ -37,7 +38,23 @@ def _money(value, field: str) -> Decimal:
         raise ValidationError({field: _("Give an amount in euros with at most two decimals.")})
     if amount < 0:
         raise ValidationError({field: _("An amount cannot be negative.")})
+    if amount >= MAX_AMOUNT:
+        raise ValidationError({field: _("This amount is too large.")})
     return amount.quantize(rules.CENT)
+
+
+MAX_AMOUNT = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"])
+
+
+def _rate(value, field: str) -> Decimal:
+    """A rate in euros per inhabitant: zero or more, at most four decimals (as stored)."""
+    try:
+        rate = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: _("This is not an amount.")}) from None
+    if not rate.is_finite() or rate < 0 or rate >= 100 or rate.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ValidationError({field: _("A rate in euros from 0 to 100, with at most four decimals.")})
+    return rate
 
 
 def _record(actor, action: str, target, **detail) -> None:
@@ -51,6 +68,9 @@ def _record(actor, action: str, target, **detail) -> None:
 
 
 def _refuse_closed(municipality: Municipality, year: int, field: str = "date") -> None:
+    """Refuse a change to a closed year. The municipality's row is locked until the change commits, and closing a
+    year takes the same lock, so nothing lands in a year while or after its figures are fixed."""
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
     account = YearAccount.objects.filter(municipality=municipality, year=year).first()
     if account is not None and account.is_closed:
         raise ValidationError(
@@ -90,10 +110,16 @@ def save_scheme(*, actor, data: SchemeInput) -> FundingScheme:
         if not 0 <= getattr(data, name) <= 100:
             raise ValidationError({name: _("A percentage from 0 to 100.")})
     values = {**vars(data)}
-    values["rate_per_inhabitant"] = _money(data.rate_per_inhabitant, "rate_per_inhabitant")
-    values["rate_per_low_educated"] = _money(data.rate_per_low_educated, "rate_per_low_educated")
+    values["rate_per_inhabitant"] = _rate(data.rate_per_inhabitant, "rate_per_inhabitant")
+    values["rate_per_low_educated"] = _rate(data.rate_per_low_educated, "rate_per_low_educated")
+    before = FundingScheme.objects.filter(year=data.year).values(*values).first() or {}
     scheme, created = FundingScheme.objects.update_or_create(year=data.year, defaults=values)
-    _record(actor, "funding.scheme." + ("created" if created else "updated"), scheme, year=data.year)
+    changed = {
+        name: f"{before.get(name)} → {value}"
+        for name, value in values.items()
+        if name != "year" and before.get(name) != value
+    }
+    _record(actor, "funding.scheme." + ("created" if created else "updated"), scheme, year=data.year, **changed)
     return scheme
 
 
@@ -110,7 +136,7 @@ def set_allocation(
     annex_amount: Decimal | None = None,
     inhabitants: int | None = None,
     low_educated: int | None = None,
-    is_demo: bool = False,
+    is_demo: bool | None = None,
 ) -> Allocation:
     """The year's allocation of one municipality: the annex's amount and/or the components (the computed amount
     follows from the scheme's rates). A national administrator for all, a municipality for its own."""
@@ -134,7 +160,11 @@ def set_allocation(
             rate_per_low_educated=scheme.rate_per_low_educated,
         )
     allocation = Allocation.objects.select_for_update().filter(scheme=scheme, municipality=municipality).first()
-    old = allocation.base_amount if allocation else None
+    old = (
+        {name: getattr(allocation, name) for name in ("annex_amount", "inhabitants", "low_educated", "computed_amount")}
+        if allocation
+        else {}
+    )
     if allocation is None:
         allocation = Allocation(scheme=scheme, municipality=municipality)
     if annex is not None:
@@ -145,9 +175,15 @@ def set_allocation(
             low_educated,
             computed,
         )
-    allocation.is_demo = is_demo
+    if is_demo is not None:
+        allocation.is_demo = is_demo
     allocation.save()
-    _record(actor, "funding.allocation.saved", allocation, old=old, new=allocation.base_amount)
+    changes = {
+        name: f"{old.get(name)} → {getattr(allocation, name)}"
+        for name in ("annex_amount", "inhabitants", "low_educated", "computed_amount")
+        if old.get(name) != getattr(allocation, name)
+    }
+    _record(actor, "funding.allocation.saved", allocation, **changes)
     return allocation
 
 
@@ -160,9 +196,10 @@ def add_correction(*, actor, allocation: Allocation, on: date, amount, reason: s
     if on.year != allocation.scheme.year:
         raise ValidationError({"date": _("The date must be in %(year)s.") % {"year": allocation.scheme.year}})
     try:
-        value = Decimal(amount).quantize(rules.CENT)
+        value = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"amount": _("This is not an amount.")}) from None
+    value = _money(abs(value), "amount") * (-1 if value < 0 else 1)  # a correction may lower the allocation
     if value == 0:
         raise ValidationError({"amount": _("A correction of nothing changes nothing.")})
     if not reason.strip():
@@ -183,6 +220,7 @@ def record_advance(*, actor, allocation: Allocation, paid_on: date, amount) -> A
     """The state's payment of the grant (100% in advance, by default)."""
     if not _may_set_allocation(actor, allocation.municipality):
         raise PermissionDenied
+    _refuse_closed(allocation.municipality, allocation.scheme.year, field="amount")
     value = _money(amount, "amount")
     if value == 0:
         raise ValidationError({"amount": _("Give the amount paid.")})
@@ -236,6 +274,15 @@ def save_library_grant(
     else:
         if grant.municipality_id != municipality.pk:
             raise PermissionDenied
+        _refuse_closed(municipality, grant.year, field="amount")
+        planned = sum(grant.instalments.values_list("amount", flat=True), rules.ZERO)
+        if amount < planned:
+            raise ValidationError(
+                {
+                    "amount": _("The instalments already add up to %(planned)s: lower those first.")
+                    % {"planned": planned}
+                }
+            )
         old = grant.amount
     for name, value in values.items():
         setattr(grant, name, value)
@@ -248,6 +295,7 @@ def save_library_grant(
 @transaction.atomic
 def decide_grant(*, actor, grant: LibraryGrant, on: date) -> LibraryGrant:
     _require_officer(actor, grant.municipality)
+    _refuse_closed(grant.municipality, grant.year, field="decided_on")
     grant.status, grant.decided_on = "decided", on
     grant.save(update_fields=["status", "decided_on"])
     _record(actor, "funding.grant.decided", grant, on=on)
@@ -258,6 +306,7 @@ def decide_grant(*, actor, grant: LibraryGrant, on: date) -> LibraryGrant:
 def add_instalment(*, actor, grant: LibraryGrant, due_on: date, amount) -> Instalment:
     """One payment of the grant. The instalments never add up to more than the grant."""
     _require_officer(actor, grant.municipality)
+    _refuse_closed(grant.municipality, grant.year, field="amount")
     value = _money(amount, "amount")
     if value == 0:
         raise ValidationError({"amount": _("Give the amount of the instalment.")})
@@ -272,6 +321,21 @@ def add_instalment(*, actor, grant: LibraryGrant, due_on: date, amount) -> Insta
         )
     instalment = Instalment.objects.create(grant=grant, due_on=due_on, amount=value)
     _record(actor, "funding.instalment.added", grant, amount=value, due_on=due_on)
+    return instalment
+
+
+@transaction.atomic
+def mark_instalment_paid(*, actor, instalment: Instalment, on: date) -> Instalment:
+    """An instalment of a library grant has been paid to the library, on that date."""
+    grant = instalment.grant
+    _require_officer(actor, grant.municipality)
+    _refuse_closed(grant.municipality, grant.year, field="paid_on")
+    instalment = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    if instalment.paid_on is not None:
+        raise ValidationError({"paid_on": _("This instalment has already been paid.")})
+    instalment.paid_on = on
+    instalment.save(update_fields=["paid_on"])
+    _record(actor, "funding.instalment.paid", grant, amount=instalment.amount, on=on)
     return instalment
 
 
@@ -301,7 +365,9 @@ def record_expenditure(*, actor, municipality: Municipality, data: ExpenditureIn
     if data.date.year != data.year:
         raise ValidationError({"date": _("The date must be in %(year)s.") % {"year": data.year}})
     _refuse_closed(municipality, data.year)
-    if selectors.scheme_for(data.year) is None:
+    if data.stage == Stage.PAID and data.date > timezone.localdate():
+        raise ValidationError({"date": _("A payment cannot be in the future: record it as committed.")})
+    if selectors.scheme_for(data.year) is None and selectors.reserve_in(municipality, data.year)[0] == 0:
         raise ValidationError({"year": _("There is no grant for %(year)s.") % {"year": data.year}})
     amount = _money(data.amount, "amount")
     if amount == 0:
@@ -333,6 +399,8 @@ def mark_paid(*, actor, expenditure: Expenditure, on: date) -> Expenditure:
     _refuse_closed(expenditure.municipality, expenditure.year)
     if on.year != expenditure.year:
         raise ValidationError({"date": _("The date must be in %(year)s.") % {"year": expenditure.year}})
+    if on > timezone.localdate():
+        raise ValidationError({"date": _("A payment cannot be in the future.")})
     expenditure.stage, expenditure.date = Stage.PAID, on
     expenditure.save(update_fields=["stage", "date"])
     _record(actor, "funding.expenditure.paid", expenditure, amount=expenditure.amount, on=on)
@@ -353,7 +421,11 @@ def remove_expenditure(*, actor, expenditure: Expenditure, reason: str) -> None:
         description=expenditure.description,
         reason=reason.strip(),
     )
+    evidence = expenditure.evidence
     expenditure.delete()
+    if evidence:
+        # The file goes once the removal is certain (a rolled-back removal keeps its evidence).
+        transaction.on_commit(lambda: evidence.storage.delete(evidence.name))
 
 
 # --- The year's account ----------------------------------------------------------------------------------------
@@ -374,10 +446,22 @@ def close_year(
     it) is carried into the next year, and the year becomes read-only."""
     _require_officer(actor, municipality)
     now = now or timezone.now()
-    account, _created = YearAccount.objects.select_for_update().get_or_create(municipality=municipality, year=year)
+    if timezone.localtime(now).date() <= date(year, 12, 31):
+        raise ValidationError(
+            {"year": _("A year can be closed once it is over: from 1 January %(next)s.") % {"next": year + 1}}
+        )
+    Municipality.objects.select_for_update().filter(pk=municipality.pk).first()  # see _refuse_closed
+    account, _created = YearAccount.objects.get_or_create(municipality=municipality, year=year)
     if account.is_closed:
         raise ValidationError({"year": _("The year %(year)s is already closed.") % {"year": year}})
     figures = selectors.year_figures(municipality, year, as_of=date(year, 12, 31))
+    if not figures.reserve_in_is_final:
+        raise ValidationError(
+            {
+                "year": _("Close %(previous)s first: the reserve it carries into %(year)s is not fixed yet.")
+                % {"previous": year - 1, "year": year}
+            }
+        )
     outcome = figures.outcome
     assert outcome is not None
     kept = outcome.reservable if reserved is None else _money(reserved, "reserved")
@@ -418,7 +502,7 @@ def reopen_year(*, actor, account: YearAccount, reason: str) -> YearAccount:
     ).exists()
     if later:
         raise ValidationError({"reason": _("A later year is closed: reopen that one first.")})
-    account.closed_at, account.closed_by = None, None
-    account.save(update_fields=["closed_at", "closed_by"])
+    account.closed_at, account.closed_by, account.final, account.submitted_on = None, None, False, None
+    account.save(update_fields=["closed_at", "closed_by", "final", "submitted_on"])
     _record(actor, "funding.year.reopened", account, reason=reason.strip())
     return account

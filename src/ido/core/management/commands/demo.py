@@ -2,7 +2,7 @@
 
 import random
 import secrets
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -17,6 +17,7 @@ from ido.appointments import selectors as appointment_selectors
 from ido.appointments import services as appointment_services
 from ido.courses import rules as course_rules
 from ido.courses import services as course_services
+from ido.funding import services as funding_services
 from ido.locations import services as location_services
 from ido.locations.models import Location, LocationStatus, Staffing
 from ido.locations.opening_hours import periods_on
@@ -58,6 +59,13 @@ PARTNERS = [
     ("Humanitas Eemland", False),
 ]
 
+# Demo components of the grant (inhabitants; inhabitants aged 15–75 with at most vmbo): plausible, not official.
+DEMO_COMPONENTS = {
+    "GM0344": (374_000, 52_000),
+    "GM0307": (160_000, 27_000),
+    "GM0327": (30_500, 4_800),
+    "GM0356": (64_000, 12_500),
+}
 WEEKDAY_HOURS = {
     "short": {1: [(10, 0, 12, 30)], 3: [(13, 30, 16, 30)], 5: [(10, 0, 12, 0)]},
     "long": {
@@ -264,6 +272,7 @@ class Command(BaseCommand):
         self._build_network(organisations)
         self._build_referrals(organisations)
         self._build_courses(organisations)
+        self._build_funding(admin, organisations)
         return True
 
     def _build_consultation_hours(self, organisations) -> None:
@@ -684,6 +693,96 @@ class Command(BaseCommand):
                 session=open_session,
             ),
             now=now - timedelta(hours=1),
+        )
+
+    def _build_funding(self, admin, organisations) -> None:
+        """The specific grant for 2025 and 2026 with allocations computed from demo components (plausible, not the
+        real annex: marked as demo); Utrecht's grant to its library, spending across the three purposes, 2025
+        closed with a reserve carried into 2026."""
+        officer = Membership.objects.get(user__email="municipality@demo.test")
+        utrecht = officer.organisation.municipality
+        today = timezone.localdate()
+        for year in (today.year - 1, today.year):
+            scheme = funding_services.save_scheme(
+                actor=admin,
+                data=funding_services.SchemeInput(
+                    year=year,
+                    name="Specifieke uitkering Informatiepunten Digitale Overheid",
+                    legal_reference="Regeling specifieke uitkering IDO, Stcrt. 2022, 33992",
+                    rate_per_inhabitant=Decimal("0.83"),
+                    rate_per_low_educated=Decimal("0.70"),
+                    accounting_deadline=date(year + 1, 7, 15),
+                ),
+            )
+            for code, (inhabitants, low_educated) in DEMO_COMPONENTS.items():
+                funding_services.set_allocation(
+                    actor=admin,
+                    scheme=scheme,
+                    municipality=Municipality.objects.get(cbs_code=code),
+                    inhabitants=inhabitants,
+                    low_educated=low_educated,
+                    is_demo=True,
+                )
+        library = organisations["Bibliotheek Utrecht"]
+        for year in (today.year - 1, today.year):
+            grant = funding_services.save_library_grant(
+                actor=officer,
+                municipality=utrecht,
+                library=library,
+                data=funding_services.GrantInput(
+                    year=year,
+                    starts_on=date(year, 1, 1),
+                    ends_on=date(year, 12, 31),
+                    amount=Decimal("240000"),
+                    activities="Drie IDO-locaties met vaste openingstijden, een spreekuur in de wijk, cursussen "
+                    "Digisterker en Klik & Tik.",
+                    locations=3,
+                    hours_per_week=Decimal("38"),
+                    promotion="Folders in wijkcentra, berichten in de wijkkrant, samen met de gemeente.",
+                    reporting_dates=(date(year, 7, 1), date(year + 1, 3, 1)),
+                    quality_review="Certificering IDO volgens het kwaliteitskader van de KB.",
+                    internal_note="Afgestemd met wethouder; evaluatie in het najaar.",
+                ),
+            )
+            funding_services.decide_grant(actor=officer, grant=grant, on=date(year - 1, 12, 15))
+            for month in (1, 7):
+                funding_services.add_instalment(
+                    actor=officer, grant=grant, due_on=date(year, month, 1), amount=Decimal("120000")
+                )
+        last_year, this_year = today.year - 1, today.year
+        lines = [
+            (last_year, "library", "paid", date(last_year, 1, 15), "120000", "Subsidie bibliotheek, eerste termijn"),
+            (last_year, "library", "paid", date(last_year, 7, 1), "120000", "Subsidie bibliotheek, tweede termijn"),
+            (last_year, "promotion", "paid", date(last_year, 3, 10), "8500", "Folders en posters IDO"),
+            (last_year, "network", "paid", date(last_year, 10, 2), "12000", "Netwerkbijeenkomsten met partners"),
+            (this_year, "library", "paid", date(this_year, 1, 15), "120000", "Subsidie bibliotheek, eerste termijn"),
+            (this_year, "library", "paid", date(this_year, 7, 1), "120000", "Subsidie bibliotheek, tweede termijn"),
+            (this_year, "promotion", "paid", date(this_year, 4, 20), "6200", "Campagne in de wijkkrant"),
+            (
+                this_year,
+                "network",
+                "committed",
+                date(this_year, 9, 1),
+                "15000",
+                "Regie netwerk: opdracht kwartiermaker",
+            ),
+        ]
+        for year, purpose, stage, day, amount, description in lines:
+            if day > today:
+                continue
+            funding_services.record_expenditure(
+                actor=officer,
+                municipality=utrecht,
+                data=funding_services.ExpenditureInput(
+                    year=year, purpose=purpose, stage=stage, date=day, amount=Decimal(amount), description=description
+                ),
+            )
+        funding_services.close_year(
+            actor=officer,
+            municipality=utrecht,
+            year=last_year,
+            final=True,
+            submitted_on=min(date(this_year, 7, 10), today),
         )
 
     def _build_favourites(self) -> None:

@@ -86,7 +86,7 @@ def test_a_citizen_books_by_keyboard_with_the_day_and_time_picker(checked_page):
         page.keyboard.press("Enter")
     checked_page.check()
     day = _day_after_tomorrow()
-    day_link = page.get_by_role("navigation").get_by_role("link").first
+    day_link = page.locator("nav[aria-labelledby=days-heading]").get_by_role("link").first
     day_link.focus()
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -28,6 +28,12 @@ SKIP = {
     "funding:account_pdf",
     "funding:document_pdf",
     "funding:evidence",
+    "public:open_data_json",
+    "public:open_data_csv",
+    "public:open_data_ics",
+    "public:open_data_schema",
+    "public:poster",
+    "public:flyer",
 }
 
 

@@ -115,6 +115,22 @@ MATRIX = {
     "health": Row(everyone(200)),
     "set_language": Row(everyone(302), method="post"),
     "public:index": Row(everyone(200)),
+    "public:open_data": Row(everyone(200)),
+    "public:open_data_json": Row(everyone(200)),
+    "public:open_data_csv": Row(everyone(200)),
+    "public:open_data_ics": Row(everyone(200)),
+    "public:open_data_schema": Row(everyone(200)),
+    "public:location": Row(everyone(200), kwargs=lambda w: {"pk": w.location_a.pk}),
+    "public:poster": Row(everyone(200), kwargs=lambda w: {"pk": w.location_a.pk}),
+    "public:flyer": Row(everyone(200), kwargs=lambda w: {"pk": w.location_a.pk}),
+    "public:widget": Row(everyone(200), kwargs=lambda w: {"cbs_code": w.municipality.cbs_code}),
+    "widget:manage": Row(allowed(MUNI)),
+    "widget:remove": Row(
+        allowed(MUNI, status=302),
+        kwargs=lambda w: {"pk": _embedding_site(w.municipality)},
+        foreign=lambda w: {"pk": _embedding_site(MunicipalityFactory(cbs_code="GM0307", name="Amersfoort"))},
+        method="post",
+    ),
     "home": Row({ANON: 302, DESK: 302, COORD: 302, PARTNER: 302, MUNI: 302, NATIONAL: 302}),
     "accounts:login": Row(everyone(302, anon=200)),
     "accounts:logout": Row(everyone(302), method="post"),
@@ -507,6 +523,7 @@ MATRIX = {
     "network:overview": Row(allowed(MUNI, NATIONAL)),
     "locations:list": Row(allowed(DESK, COORD, MUNI, NATIONAL)),
     "locations:create": Row(allowed(COORD, NATIONAL)),
+    "locations:coverage": Row(allowed(MUNI, NATIONAL)),
     "locations:detail": Row(
         allowed(DESK, COORD, MUNI, NATIONAL),
         kwargs=lambda w: {"pk": w.location_a.pk},
@@ -785,6 +802,13 @@ def _appointment(location):
     )
     appointment, _ = Appointment.objects.get_or_create(slot=slot, defaults={"name": "A."})
     return appointment.pk
+
+
+def _embedding_site(municipality):
+    from ido.public.models import EmbeddingSite
+
+    site, _ = EmbeddingSite.objects.get_or_create(municipality=municipality, origin="https://www.example.nl")
+    return site.pk
 
 
 def _api_token(organisation):

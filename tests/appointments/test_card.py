@@ -124,7 +124,7 @@ def test_the_qr_code_on_the_card_is_the_cancel_link(appointment):
     context = documents.card_context(appointment)
     url = cancel_links.cancel_url(appointment)
     assert context["cancel_url"] == url
-    assert context["cancel_qr"] == documents._qr_svg(url)
+    assert context["cancel_qr"] == documents.qr_svg(url)
     assert context["cancel_qr"].startswith("<svg")
 
 

@@ -126,3 +126,14 @@ def test_the_finder_links_to_the_public_booking_page(client, hour):
 def test_a_made_up_token_shows_nothing(client):
     for name in ("booking:booked", "booking:calendar", "booking:card"):
         assert client.get(reverse(name, kwargs={"token": "bm9uc2Vuc2U:abc"})).status_code == 404
+
+
+def test_citizen_bookings_are_rate_limited_per_visitor(client, hour, settings):
+    settings.IDO_PUBLIC_FORM_RATE_LIMIT = 1
+    url = f"{reverse('booking:book', kwargs={'pk': hour.pk})}?date={DAY.isoformat()}"
+    first = client.post(url, {"slot": at(13).isoformat(), "name": "Sanne", "email": "s@example.nl", "consent": "on"})
+    assert first.status_code == 302
+    second = client.post(url, {"slot": at(13, 20).isoformat(), "name": "Bob", "email": "b@example.nl", "consent": "on"})
+    assert second.status_code == 200
+    assert second.context["form"].non_field_errors()
+    assert Appointment.objects.count() == 1  # the second booking was not made

@@ -153,7 +153,7 @@ def test_the_qr_code_on_the_card_is_the_personal_link(enrolment):
 
     url = links.enrolment_url(enrolment)
     assert context["personal_url"] == url
-    assert context["personal_qr"] == documents._qr_svg(url)
+    assert context["personal_qr"] == documents.qr_svg(url)
     assert context["personal_qr"].startswith("<svg")
 
 

@@ -216,6 +216,15 @@ def test_a_citizen_enrols_themselves_and_lands_on_their_own_page(
     assert landed.context["link"] == links.enrolment_url(enrolment)
 
 
+def test_citizen_enrolments_are_rate_limited_per_visitor(client, public_session, settings):
+    settings.IDO_PUBLIC_FORM_RATE_LIMIT = 1
+    assert client.post(enrol_url(public_session), form_data()).status_code == 302
+    refused = client.post(enrol_url(public_session), form_data(name="Bram"))
+    assert refused.status_code == 200
+    assert refused.context["form"].non_field_errors()
+    assert Enrolment.objects.count() == 1  # one visitor cannot fill the session with made-up names
+
+
 def test_a_citizen_with_a_companion_takes_two_places(client, public_session):
     client.post(enrol_url(public_session), form_data(places=WITH_COMPANION))
     assert Enrolment.objects.get().places == 2
@@ -300,8 +309,8 @@ def test_the_citizens_front_page_lists_the_coming_courses_of_each_location(clien
     make_session(make_course(course.provider, title="Oude cursus", active=False), location)
     make_session(course, location, first=session.starts_at.date() - timedelta(days=8))  # started: not shown
     page = client.get(reverse("public:index"))
-    (row,) = [row for row in page.context["rows"] if row["location"] == location]
-    assert [s.pk for s in row["courses"]] == [session.pk, open_to_all.pk]
+    (row,) = [row for row in page.context["rows"] if row.location == location]
+    assert [s.pk for s in row.courses] == [session.pk, open_to_all.pk]
     html = page.content.decode()
     assert reverse("course_links:enrol", kwargs={"pk": open_to_all.pk}) in html  # citizens enrol themselves here
     assert reverse("course_links:enrol", kwargs={"pk": session.pk}) not in html  # this one at the desk

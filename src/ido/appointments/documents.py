@@ -6,29 +6,14 @@ and the fetcher allows only `data:` addresses, so rendering never waits on the n
 (with a visitor's token in it) leaves the server.
 """
 
-import qrcode
-import qrcode.image.svg
-import weasyprint
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ido.appointments import cancel_links
 from ido.appointments.models import Appointment, AppointmentStatus
+from ido.core.documents import qr_svg, render_pdf
 
 TEMPLATE = "appointments/card_pdf.html"
-
-
-def _qr_svg(url: str) -> str:
-    """The QR code as an SVG element; medium error correction and the standard quiet zone of four modules, so a
-    phone reads it from a creased or smudged card."""
-    image = qrcode.make(
-        url,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=4,
-    )
-    return image.to_string(encoding="unicode")
 
 
 def card_context(appointment: Appointment, *, with_name: bool = True, now=None) -> dict:
@@ -48,13 +33,11 @@ def card_context(appointment: Appointment, *, with_name: bool = True, now=None) 
     if can_cancel:
         url = cancel_links.cancel_url(appointment)
         # Safe: the SVG is generated here from the URL (as module paths), no text of anyone's in it.
-        context.update(cancel_url=url, cancel_qr=mark_safe(_qr_svg(url)))  # noqa: S308
+        context.update(cancel_url=url, cancel_qr=mark_safe(qr_svg(url)))  # noqa: S308
     return context
 
 
 def appointment_card_pdf(appointment: Appointment, *, with_name: bool = True) -> bytes:
     """The appointment card as PDF bytes, in the active language, times in Europe/Amsterdam. Without the name
     when it is fetched by the cancel link, which anyone holding the link can use."""
-    html = render_to_string(TEMPLATE, card_context(appointment, with_name=with_name))
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return render_pdf(TEMPLATE, card_context(appointment, with_name=with_name))

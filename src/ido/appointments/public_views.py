@@ -13,6 +13,7 @@ from ido.appointments import calendars, cancel_links, documents, selectors, serv
 from ido.appointments.models import AppointmentStatus, BookedBy
 from ido.appointments.public_forms import CitizenBookingForm
 from ido.core.forms import apply_validation_error
+from ido.core.ratelimit import public_form_allowed
 
 
 @never_cache
@@ -63,7 +64,7 @@ def book(request, pk: int):
     form = None
     if day:
         form = CitizenBookingForm(data=request.POST if request.method == "POST" else None, slots=slots)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and public_form_allowed(request, form):
             data = form.cleaned_data
             try:
                 appointment = services.book(

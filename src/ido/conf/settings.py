@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ido.organisations.context_processors.acting_membership",
+                "ido.core.context_processors.languages",
             ],
             "builtins": ["django.templatetags.i18n"],
         },
@@ -155,13 +156,24 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 # Language and time.
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
+# The public pages (finder, location pages, booking and enrolling) come in six languages; the pages for staff in
+# Dutch and English (IDO_STAFF_LANGUAGES). The non-Dutch public texts need review by native speakers.
+LANGUAGES = [
+    ("nl", _("Dutch")),
+    ("en", _("English")),
+    ("ar", _("Arabic")),
+    ("tr", _("Turkish")),
+    ("pl", _("Polish")),
+    ("uk", _("Ukrainian")),
+]
+IDO_STAFF_LANGUAGES = ["nl", "en"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "ido_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 
 # Static files, served by whitenoise.
 STATIC_URL = "/static/"
@@ -303,3 +315,20 @@ IDO_SMS_FILE_PATH = env_str("IDO_SMS_FILE_PATH", str(DATA_DIR / "sms"))
 IDO_SMS_SENDER = env_str("IDO_SMS_SENDER", "IDO")
 # How long before an appointment the reminder goes out (`ido send_reminders`, run every few minutes).
 IDO_REMINDER_HOURS_BEFORE = env_int("IDO_REMINDER_HOURS_BEFORE", 24)
+
+# The public finder. The geocoder: "offline" (CBS postcode areas, places and municipalities shipped with the
+# app) or "pdok" (the PDOK Locatieserver for full addresses, falling back to offline).
+IDO_GEOCODER = env_str("IDO_GEOCODER", "offline")
+IDO_PDOK_LOCATIESERVER_URL = env_str("IDO_PDOK_LOCATIESERVER_URL", "https://api.pdok.nl/bzk/locatieserver/search/v3_1")
+# Searches per visitor (IP address) per minute on the finder, and citizen bookings and enrolments per hour.
+IDO_SEARCH_RATE_LIMIT = env_int("IDO_SEARCH_RATE_LIMIT", 30)
+IDO_PUBLIC_FORM_RATE_LIMIT = env_int("IDO_PUBLIC_FORM_RATE_LIMIT", 20)
+# The optional map on the finder: a tile URL with {z}, {x} and {y} (empty: no map, the list only). Production
+# can use PDOK's BRT background map:
+# https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png
+IDO_MAP_TILE_URL = env_str("IDO_MAP_TILE_URL", "")
+IDO_MAP_ATTRIBUTION = env_str("IDO_MAP_ATTRIBUTION", "Kaartgegevens © Kadaster")
+if IDO_MAP_TILE_URL.startswith(("https://", "http://")):
+    # The tiles come from another host: let the pages load images from there, and from nowhere else.
+    _tile_origin = "/".join(IDO_MAP_TILE_URL.split("/")[:3])
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [SELF, _tile_origin]

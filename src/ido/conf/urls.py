@@ -23,5 +23,6 @@ urlpatterns = [
     path("appointments/", include("ido.appointments.public_urls")),
     path("courses/", include("ido.courses.public_urls")),
     path("app/api-tokens/", include("ido.api.token_urls")),
+    path("app/widget/", include("ido.public.widget_urls")),
     path("", include("ido.public.urls")),
 ]

@@ -7,14 +7,11 @@ and the fetcher allows only `data:` addresses, so rendering never waits on the n
 (with a person's token in it) leaves the server.
 """
 
-import qrcode
-import qrcode.image.svg
-import weasyprint
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ido.core.documents import qr_svg, render_pdf
 from ido.courses import links, selectors
 from ido.courses.models import Enrolment, EnrolmentStatus
 
@@ -23,24 +20,6 @@ CERTIFICATE_TEMPLATE = "courses/documents/certificate_pdf.html"
 
 # A card is for someone who is (still) coming or waiting; the other statuses ended the enrolment.
 CARD_STATUSES = frozenset({EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITLISTED, EnrolmentStatus.OFFERED})
-
-
-def _qr_svg(url: str) -> str:
-    """The QR code as an SVG element, as on the appointment card: medium error correction and the standard quiet
-    zone, so a phone reads it from a creased card."""
-    image = qrcode.make(
-        url,
-        image_factory=qrcode.image.svg.SvgPathImage,
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=4,
-    )
-    return image.to_string(encoding="unicode")
-
-
-def _pdf(template: str, context: dict) -> bytes:
-    html = render_to_string(template, context)
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def card_refusal(enrolment: Enrolment) -> str | None:
@@ -73,13 +52,13 @@ def card_context(enrolment: Enrolment) -> dict:
         "with_companion": enrolment.places == 2,
         "personal_url": url,
         # Safe: the SVG is generated here from the URL (as module paths), no text of anyone's in it.
-        "personal_qr": mark_safe(_qr_svg(url)),  # noqa: S308
+        "personal_qr": mark_safe(qr_svg(url)),  # noqa: S308
     }
 
 
 def enrolment_card_pdf(enrolment: Enrolment) -> bytes:
     """The confirmation card as PDF bytes, in the active language, times in Europe/Amsterdam."""
-    return _pdf(CARD_TEMPLATE, card_context(enrolment))
+    return render_pdf(CARD_TEMPLATE, card_context(enrolment))
 
 
 def certificate_refusal(enrolment: Enrolment, *, now=None) -> str | None:
@@ -110,4 +89,4 @@ def certificate_context(enrolment: Enrolment, *, now=None) -> dict:
 
 def certificate_pdf(enrolment: Enrolment, *, now=None) -> bytes:
     """The certificate as PDF bytes, in the active language."""
-    return _pdf(CERTIFICATE_TEMPLATE, certificate_context(enrolment, now=now))
+    return render_pdf(CERTIFICATE_TEMPLATE, certificate_context(enrolment, now=now))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from ido.core.forms import apply_validation_error
+from ido.core.ratelimit import public_form_allowed
 from ido.courses import links, rules, services
 from ido.courses.models import Enrolment, EnrolmentSource, EnrolmentStatus, Session, SessionStatus
 from ido.courses.public_forms import CitizenEnrolmentForm
@@ -146,8 +147,8 @@ def enrol(request, pk: int):
     """A citizen enrols themselves (and a companion) in a session, or joins its waitlist when it is full. One page,
     one form, no JavaScript; afterwards they land on their own page, whose address is their personal link.
 
-    No protection against mass submissions beyond the CSRF token, as for the citizen's own appointment booking:
-    a flood of names would fill the session and needs a rate limit in front of the public pages."""
+    Sending is rate-limited per visitor (IDO_PUBLIC_FORM_RATE_LIMIT an hour), as the citizen's own booking is, so
+    one visitor cannot fill a session with made-up names."""
     session = get_object_or_404(sessions_open_to_citizens(), pk=pk)
     now = timezone.now()
     refusal = rules.enrolment_refusal(
@@ -157,7 +158,7 @@ def enrol(request, pk: int):
     status = 200
     if refusal is None:
         form = CitizenEnrolmentForm(data=request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and public_form_allowed(request, form):
             data = form.cleaned_data
             try:
                 enrolment = services.enrol(

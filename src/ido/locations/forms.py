@@ -118,3 +118,46 @@ class OpeningExceptionForm(forms.Form):
                 "is_closed", _("Closed all day, or open at other times? Untick this box, or clear the times.")
             )
         return cleaned
+
+
+class KilometresField(forms.DecimalField):
+    """A distance in kilometres; takes "2,5" as well as "2.5" (a Dutch hand types a comma)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+
+class CoverageForm(forms.Form):
+    """The coverage page's choices, sent with GET. The municipality only for who may look at every one."""
+
+    MIN_KM = 1
+    MAX_KM = 30
+
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.filter(valid_until__isnull=True).order_by("name"),
+        to_field_name="cbs_code",
+        required=False,
+        empty_label=_("Choose a municipality"),
+        error_messages={"invalid_choice": _("We do not know this municipality. Choose one from the list.")},
+    )
+    distance = KilometresField(
+        label=_("Distance in km"),
+        help_text=_("From 1 to 30 km. We measure in a straight line."),
+        required=False,
+        min_value=MIN_KM,
+        max_value=MAX_KM,
+        max_digits=3,
+        decimal_places=1,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value", "max_digits", "max_decimal_places", "max_whole_digits"),
+            _("Fill in a distance from 1 to 30 km, for example 5. We use 5 km for now."),
+        ),
+    )
+
+    def __init__(self, *args, choose_municipality: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not choose_municipality:
+            del self.fields["municipality"]

@@ -119,6 +119,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "courses.figures",
             "funding.view",
             "funding.manage",
+            "locations.coverage",
+            "widget.manage",
         }
     ),
     Role.NATIONAL_ADMIN: frozenset(
@@ -143,6 +145,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "network.manage_services",
             "courses.view",
             "funding.allocations",
+            "locations.coverage",
         }
     ),
 }

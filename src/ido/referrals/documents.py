@@ -1,16 +1,15 @@
 """The consent text as a printable PDF: the visitor takes it home or signs it (special personal data)."""
 
-import weasyprint
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ido.core.documents import render_pdf
 from ido.organisations.models import Organisation
 from ido.referrals import services
 
 
 def consent_pdf(receiver: Organisation) -> bytes:
-    html = render_to_string(
+    return render_pdf(
         "referrals/consent_pdf.html",
         {
             "receiver": receiver,
@@ -19,8 +18,6 @@ def consent_pdf(receiver: Organisation) -> bytes:
             "today": timezone.localdate(),
         },
     )
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
 def subject_data_pdf(data: dict) -> bytes:
@@ -33,7 +30,7 @@ def subject_data_pdf(data: dict) -> bytes:
         "email": _("E-mail address"),
         "preferred_contact_time": _("Best time to call"),
     }
-    html = render_to_string(
+    return render_pdf(
         "referrals/subject_pdf.html",
         {
             "data": data,
@@ -41,5 +38,3 @@ def subject_data_pdf(data: dict) -> bytes:
             "today": timezone.localdate(),
         },
     )
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()

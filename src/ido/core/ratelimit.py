@@ -1,0 +1,43 @@
+"""A simple fixed-window rate limit per visitor, in the cache, for public pages that anyone can call.
+
+The visitor is their IP address (REMOTE_ADDR: behind a proxy, let the proxy set it), hashed with the secret key
+so no address is kept in the clear. The default cache lives in the process: with several processes each counts
+on its own, so the limit is per process unless a shared cache is configured.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+PUBLIC_FORM_WINDOW_SECONDS = 60 * 60
+
+
+def visitor_key(request, scope: str) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    return f"ratelimit:{scope}:{digest}"
+
+
+def allow(request, scope: str, limit: int, window_seconds: int) -> bool:
+    """Count one request of this visitor in `scope`; False once more than `limit` fall in the window."""
+    if limit <= 0:
+        return True
+    key = visitor_key(request, scope)
+    if cache.add(key, 1, timeout=window_seconds):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window_seconds)
+        return True
+    return count <= limit
+
+
+def public_form_allowed(request, form) -> bool:
+    """Count a valid citizen booking or enrolment; past the hourly limit the form says so and nothing is saved."""
+    if allow(request, "public-form", settings.IDO_PUBLIC_FORM_RATE_LIMIT, PUBLIC_FORM_WINDOW_SECONDS):
+        return True
+    form.add_error(None, _("You sent this form many times in a short time. Try again in an hour, or ask at the desk."))
+    return False

@@ -1,0 +1,233 @@
+"""The public finder: the IDO locations nearest to what a citizen typed, open now or when next, and what takes
+place there soon. Reads only; nothing personal goes in or comes out."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import holidays
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+
+from ido.appointments import slots as slot_rules
+from ido.appointments.models import BookingMode, ConsultationHour, SeriesStatus
+from ido.courses.models import Session
+from ido.courses.selectors import public_sessions
+from ido.geo.distance import distance_km, in_netherlands, nearest
+from ido.geo.geocoder import GeocodeResult, Spot, get_geocoder
+from ido.geo.reference import gazetteer
+from ido.locations.models import Location, LocationStatus
+from ido.locations.opening_hours import Period, dutch_public_holiday, periods_on
+from ido.locations.selectors import public_locations, schedule_for, with_opening_hours, with_opening_status
+
+RESULTS = 10
+# What "soon" means for consultation hours and courses in the list and on a location page.
+SOON_DAYS = 28
+COURSES_PER_LOCATION = 3
+
+
+def location_point(location_id: int, latitude, longitude, postcode: str) -> tuple[float, float] | None:
+    """A location's own coordinates, else the centre of its postcode area."""
+    if latitude is not None and longitude is not None:
+        return float(latitude), float(longitude)
+    area = gazetteer().areas.get((postcode or "")[:4])
+    if area is not None and area.has_point:
+        return area.latitude, area.longitude  # type: ignore[return-value]
+    return None
+
+
+def _points(locations: QuerySet[Location]) -> Iterable[tuple[int, float, float, str]]:
+    for pk, name, latitude, longitude, postcode in locations.values_list(
+        "pk", "name", "latitude", "longitude", "postcode"
+    ):
+        point = location_point(pk, latitude, longitude, postcode)
+        if point is not None:
+            yield pk, point[0], point[1], f"{name}\x00{pk:012d}"
+
+
+@dataclass(frozen=True)
+class HourDate:
+    """One coming date of a consultation hour."""
+
+    hour: ConsultationHour
+    day: date
+
+    @property
+    def bookable(self) -> bool:
+        return self.hour.public_booking and self.hour.booking_mode == BookingMode.APPOINTMENT
+
+    @property
+    def walk_in(self) -> bool:
+        return self.hour.booking_mode == BookingMode.WALK_IN
+
+
+@dataclass
+class LocationRow:
+    location: Location
+    distance_km: float | None = None
+    point: tuple[float, float] | None = None
+    open_until: Period | None = None
+    next_opening: Period | None = None
+    hours: list[HourDate] = field(default_factory=list)
+    courses: list[Session] = field(default_factory=list)
+
+    @property
+    def next_hour_dates(self) -> list[HourDate]:
+        """The first coming date of each consultation hour, soonest first."""
+        seen: set[int] = set()
+        firsts = []
+        for item in self.hours:
+            if item.hour.pk not in seen:
+                seen.add(item.hour.pk)
+                firsts.append(item)
+        return firsts
+
+
+@dataclass
+class FinderResult:
+    query: str = ""
+    geocoded: GeocodeResult | None = None
+    spot: Spot | None = None
+    rows: list[LocationRow] = field(default_factory=list)
+
+    @property
+    def searched(self) -> bool:
+        return self.spot is not None
+
+
+def coming_hours(location_ids: list[int], *, today: date, days: int = SOON_DAYS) -> dict[int, list[HourDate]]:
+    """The dates of the active consultation hours at these locations from today on, per location, soonest first."""
+    from ido.appointments.services import rule_for
+
+    hours = (
+        ConsultationHour.objects.select_related("provider", "location")
+        .prefetch_related("cancelled_dates")
+        .filter(location_id__in=location_ids, status=SeriesStatus.ACTIVE, location__status=LocationStatus.OPEN)
+        .order_by("title", "pk")
+    )
+    found: dict[int, list[HourDate]] = {}
+    end = today + timedelta(days=days)
+    for hour in hours:
+        for day in slot_rules.occurrence_dates(rule_for(hour), today, end):
+            found.setdefault(hour.location_id, []).append(HourDate(hour, day))
+    for dates in found.values():
+        dates.sort(key=lambda item: (item.day, item.hour.start_time, item.hour.title))
+    return found
+
+
+def coming_courses(location_ids: list[int], *, now: datetime, days: int = SOON_DAYS * 2) -> dict[int, list[Session]]:
+    sessions = public_sessions(now=now).filter(location_id__in=location_ids, starts_at__lte=now + timedelta(days=days))
+    found: dict[int, list[Session]] = {}
+    for session in sessions.order_by("starts_at", "pk"):
+        found.setdefault(session.location_id, []).append(session)
+    return found
+
+
+def rows_for(
+    locations: list[Location], *, now: datetime, distances: dict[int, float] | None = None
+) -> list[LocationRow]:
+    """Locations with their opening status and what takes place there soon."""
+    ids = [location.pk for location in locations]
+    hours = coming_hours(ids, today=timezone.localtime(now).date())
+    courses = coming_courses(ids, now=now)
+    rows = []
+    for status in with_opening_status(locations, now):
+        location = status["location"]
+        rows.append(
+            LocationRow(
+                location=location,
+                distance_km=(distances or {}).get(location.pk),
+                point=location_point(location.pk, location.latitude, location.longitude, location.postcode),
+                open_until=status["open_until"],
+                next_opening=status["next_opening"],
+                hours=hours.get(location.pk, []),
+                courses=courses.get(location.pk, []),
+            )
+        )
+    return rows
+
+
+def nearest_locations(spot: Spot, *, limit: int = RESULTS, now: datetime | None = None) -> list[LocationRow]:
+    now = now or timezone.now()
+    ranked = nearest(spot.latitude, spot.longitude, _points(public_locations()), limit=limit)
+    distances = {item.item: item.distance_km for item in ranked}
+    by_pk = {location.pk: location for location in with_opening_hours(public_locations().filter(pk__in=distances))}
+    ordered = [by_pk[pk] for pk in distances if pk in by_pk]
+    return rows_for(ordered, now=now, distances=distances)
+
+
+def position_spot(latitude: str, longitude: str) -> Spot | None:
+    """The browser's position ("near me"), if it is a number pair in the Netherlands."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None
+    if not in_netherlands(lat, lon):
+        return None
+    return Spot("", round(lat, 4), round(lon, 4), "position", "")
+
+
+def search(
+    query: str = "", *, latitude: str = "", longitude: str = "", limit: int = RESULTS, now: datetime | None = None
+) -> FinderResult:
+    """Geocode the query (or take the position) and list the nearest open IDO locations."""
+    result = FinderResult(query=" ".join(query.split()))
+    if latitude or longitude:
+        result.spot = position_spot(latitude, longitude)
+        if result.spot is None:
+            result.geocoded = GeocodeResult(None, "position_outside")
+            return result
+    else:
+        result.geocoded = get_geocoder().geocode(result.query)
+        result.spot = result.geocoded.spot
+    if result.spot is not None:
+        result.rows = nearest_locations(result.spot, limit=limit, now=now)
+    return result
+
+
+def nearby_places(spot: Spot, limit: int = 4) -> list[Spot]:
+    """Places near a spot, for suggestions when nothing is near."""
+    data = gazetteer()
+    candidates = [
+        (place, place.latitude, place.longitude, place.name)
+        for places in data.places.values()
+        for place in places
+        if place.inhabitants >= 5000
+    ]
+    ranked = nearest(spot.latitude, spot.longitude, candidates, limit=limit + 1)
+    return [
+        Spot(r.item.name, r.item.latitude, r.item.longitude, "place", r.item.name, r.item.cbs_code)
+        for r in ranked
+        if r.item.name != spot.label
+    ][:limit]
+
+
+# The languages the holiday names come in (python-holidays); other languages get the Dutch name.
+HOLIDAY_LANGUAGES = {"nl": "nl", "en": "en_US", "uk": "uk"}
+
+
+@lru_cache(maxsize=32)
+def _holiday_names(year: int, language: str) -> dict[date, str]:
+    return dict(holidays.country_holidays("NL", years=year, language=language))
+
+
+def holiday_name(day: date, language: str) -> str | None:
+    """The Dutch public holiday on `day`, named in `language` where the holiday data has it."""
+    if dutch_public_holiday(day) is None:
+        return None
+    return _holiday_names(day.year, HOLIDAY_LANGUAGES.get(language, "nl")).get(day)
+
+
+def week(location: Location, *, today: date) -> list[tuple[date, list[Period], str | None]]:
+    """The opening periods of the coming seven days (today first), with the public holiday's name if any."""
+    schedule = schedule_for(location)
+    language = translation.get_language() or "nl"
+    days = []
+    for offset in range(7):
+        day = today + timedelta(days=offset)
+        days.append((day, periods_on(schedule, day), holiday_name(day, language)))
+    return days
+
+
+__all__ = ["FinderResult", "LocationRow", "distance_km", "nearest_locations", "rows_for", "search", "week"]

@@ -76,3 +76,17 @@ bench: install
 .PHONY: bench-appointments
 bench-appointments: install
 	bench/run.sh appointments $(BENCH_ARGS)
+
+# The public finder: the search for every Dutch 4-digit postcode over 1,000 locations and the result page's bytes
+# (PostgreSQL, a database of its own), then Lighthouse on its pages; updates the "Public finder" section of
+# docs/performance.md. A quick run: make bench-finder BENCH_ARGS='--runs 500 --page-runs 100'.
+.PHONY: bench-finder
+bench-finder: install
+	bench/run.sh finder $(BENCH_ARGS)
+	$(MAKE) bench-lighthouse
+
+# Lighthouse 12.2.3 (bench/lighthouse/package.json) with Debian's chromium on the finder's pages, served by
+# gunicorn as in production from a temporary SQLite database; no PostgreSQL needed. LIGHTHOUSE_ARGS='--runs 5'.
+.PHONY: bench-lighthouse
+bench-lighthouse: install system-test-deps
+	$(UV) run python -m bench lighthouse $(LIGHTHOUSE_ARGS)

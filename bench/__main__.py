@@ -1,5 +1,7 @@
 """`python -m bench`: generate the national data set (unless present), measure, write docs/performance.md.
 `python -m bench appointments [...]`: the consultation-hour benchmark instead (see bench/appointments.py).
+`python -m bench finder [...]`: the public finder's search and page weight (see bench/finder.py).
+`python -m bench lighthouse [...]`: Lighthouse on the public finder's pages (see bench/lighthouse.py).
 
 Run it through `make bench` or `bench/run.sh`, which start PostgreSQL and set DATABASE_URL.
 """
@@ -46,6 +48,16 @@ def main(argv: list[str]) -> None:
         from bench.appointments import main as appointments
 
         appointments(argv[1:])
+        return
+    if argv[:1] == ["finder"]:  # the public finder benchmark: bench/finder.py
+        from bench.finder import main as finder
+
+        finder(argv[1:])
+        return
+    if argv[:1] == ["lighthouse"]:  # Lighthouse on the finder's pages: bench/lighthouse.py (no PostgreSQL)
+        from bench.lighthouse import main as lighthouse
+
+        lighthouse(argv[1:])
         return
     options = arguments(argv)
     started = time.perf_counter()

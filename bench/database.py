@@ -9,6 +9,8 @@ MARKER_TABLE = "bench_generation"
 LOCATION_TABLE = "bench_location"
 # The appointments benchmark's database (a database of its own) and what it generated.
 APPOINTMENTS_MARKER_TABLE = "bench_appointments_generation"
+# The public finder benchmark's database and what it generated.
+FINDER_MARKER_TABLE = "bench_finder_generation"
 
 
 def _connect(params: dict, dbname: str) -> psycopg.Connection:

@@ -6,6 +6,7 @@
 # With DATABASE_URL set it uses that database as it is (the role needs CREATEDB if the database does not exist).
 # Arguments are passed on: bench/run.sh --questions 50000 (see `uv run python -m bench --help`).
 # `bench/run.sh appointments [...]` runs the consultation-hour benchmark instead, in a database of its own.
+# `bench/run.sh finder [...]` runs the public finder benchmark, in a database of its own too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export UV_PYTHON_DOWNLOADS=never

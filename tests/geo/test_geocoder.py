@@ -1,6 +1,7 @@
 """The offline geocoder on the real CBS reference data, and the PDOK adapter against a local stand-in server."""
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -200,3 +201,57 @@ def test_pdok_answering_garbage_falls_back(locatieserver):
     handler.answers["body"] = {"unexpected": True}
     geocoder = PdokGeocoder(f"http://127.0.0.1:{server.server_port}")
     assert geocoder.geocode("Amsterdm").problem == Problem.UNKNOWN_NAME
+
+
+@pytest.mark.parametrize("query", ["٣٥١٢ AE", "۳۵۱۲", "３５１２ AE"])
+def test_a_postcode_typed_with_arabic_or_full_width_digits_is_found(geocoder, query):
+    # Arabic and Persian keyboards on phones type their own digits; "٣٥١٢" is 3512.
+    result = geocoder.geocode(query)
+    assert result.problem == ""
+    assert result.spot.query == "3512"
+    assert result.spot.cbs_code == "GM0344"
+
+
+@pytest.mark.parametrize(
+    ("query", "cbs_code"),
+    [
+        ("Hengelo (Gld)", "GM1876"),  # the place in Bronckhorst, as the finder itself writes it
+        ("Bergen (L.)", "GM0893"),  # the municipality in Limburg, not Bergen (NH.)
+        ("Bergen (L)", "GM0893"),
+        ("Bergen (NH)", "GM0373"),
+        ("Rijswijk (GLD)", "GM0214"),  # the village in Buren, not the town of Rijswijk (ZH.)
+    ],
+)
+def test_a_name_with_its_bracket_finds_that_place_not_the_bigger_one(geocoder, query, cbs_code):
+    result = geocoder.geocode(query)
+    assert result.spot.cbs_code == cbs_code
+    assert geocoder.geocode(result.spot.query).spot.cbs_code == cbs_code  # its link finds it again
+
+
+@pytest.mark.parametrize("query", ["3512 AE, Utrecht", "3512AE,Utrecht", "3512, Utrecht"])
+def test_a_postcode_followed_by_a_comma_and_the_place_is_a_postcode(geocoder, query):
+    result = geocoder.geocode(query)
+    assert result.problem == ""
+    assert result.spot.query == "3512"
+
+
+def test_pdok_answering_something_that_is_not_http_falls_back():
+    """A proxy or a broken server in between can answer anything; the finder must not break on it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer():
+        connection, _address = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"this is no HTTP\r\n\r\n")
+        connection.close()
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        geocoder = PdokGeocoder(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=2)
+        assert geocoder.geocode("3512").spot.label == "3512 Utrecht"
+    finally:
+        thread.join(timeout=2)
+        listener.close()

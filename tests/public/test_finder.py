@@ -16,7 +16,8 @@ from django.urls import reverse
 from ido.locations.models import LocationStatus, OpeningException, OpeningHours
 from ido.public import finder
 from tests.appointments.test_booking import make_hour
-from tests.factories import LibraryFactory, LocationFactory, MunicipalityFactory
+from tests.courses.conftest import make_course, make_session
+from tests.factories import LibraryFactory, LocationFactory, MunicipalityFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -171,6 +172,23 @@ def test_searching_is_rate_limited_per_visitor(client, utrecht):
     assert client.get("/").status_code == 200
 
 
+def test_a_consultation_hour_that_is_over_today_is_not_soon(client, utrecht):
+    hour = make_hour(utrecht["neude"], public_booking=True)  # Tuesdays 13:00–16:00
+    during = status_at(client, datetime(2026, 12, 1, 15, 59, tzinfo=AMSTERDAM), utrecht["neude"])
+    assert [item.day for item in during.next_hour_dates] == [date(2026, 12, 1)]
+    after = status_at(client, datetime(2026, 12, 1, 16, 0, tzinfo=AMSTERDAM), utrecht["neude"])
+    assert [item.day for item in after.next_hour_dates] == [date(2026, 12, 8)]
+    assert after.hours[0].hour == hour
+
+
+@override_settings(IDO_SEARCH_RATE_LIMIT=3)
+def test_changing_the_ipv6_address_within_ones_own_network_does_not_escape_the_limit(client, utrecht):
+    for host in range(1, 4):
+        assert client.get("/", {"q": "3512"}, REMOTE_ADDR=f"2001:db8:1:2::{host}").status_code == 200
+    assert client.get("/", {"q": "3512"}, REMOTE_ADDR="2001:db8:1:2:abcd::99").status_code == 429
+    assert client.get("/", {"q": "3512"}, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200  # another network
+
+
 # Open now at the edges. The location opens on Tuesdays 10:00–12:30 (and for the DST cases on Sundays).
 
 
@@ -205,6 +223,15 @@ def test_a_public_holiday_is_closed_and_shown(client, utrecht):
         client.cookies["ido_language"] = "nl"
         html = client.get(reverse("public:location", kwargs={"pk": neude.pk})).content.decode()
     assert "Eerste kerstdag" in html
+    assert '<span lang="nl">' not in html
+
+
+@pytest.mark.parametrize("language", ["ar", "tr", "pl"])
+def test_a_holiday_name_only_known_in_dutch_is_marked_as_dutch(client, utrecht, language):
+    client.cookies["ido_language"] = language
+    with time_machine.travel(datetime(2026, 12, 24, 9, 0, tzinfo=AMSTERDAM), tick=False):
+        html = client.get(reverse("public:location", kwargs={"pk": utrecht["neude"].pk})).content.decode()
+    assert '<span lang="nl">Eerste kerstdag</span>' in html
 
 
 def test_an_exception_closes_a_normal_day(client, utrecht):
@@ -295,3 +322,34 @@ def test_the_map_gets_numbered_points_only_when_tiles_are_configured(client, utr
 def test_no_map_without_tiles(client, utrecht):
     response = client.get("/", {"q": "3512"})
     assert 'class="map"' not in response.content.decode()
+
+
+def test_a_phone_number_reads_left_to_right_in_arabic(client, utrecht):
+    """In a right-to-left sentence the groups of "030 123 45 67" would show in reverse order: isolate them."""
+    client.cookies["ido_language"] = "ar"
+    isolated = '<bdi dir="ltr">030 123 45 67</bdi>'
+    assert isolated in client.get("/", {"q": "3512"}).content.decode()
+    assert isolated in client.get(reverse("public:location", kwargs={"pk": utrecht["neude"].pk})).content.decode()
+
+
+def test_the_result_page_takes_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    """Ten results, each with opening hours, an exception, two consultation hours and a course: no query per row."""
+    municipality = MunicipalityFactory(cbs_code="GM0344", name="Utrecht")
+    library = LibraryFactory(served_municipalities=[municipality])
+    for number in range(10):
+        location = LocationFactory(
+            library=library,
+            municipality=municipality,
+            name=f"IDO {number}",
+            latitude=Decimal("52.09") + Decimal(number) / 1000,
+            longitude=Decimal("5.12"),
+        )
+        OpeningHours.objects.create(location=location, weekday=1, opens=time(10), closes=time(17))
+        OpeningException.objects.create(location=location, date=date(2026, 12, 3), is_closed=True)
+        make_hour(location, provider=OrganisationFactory(name=f"Provider {number}"), public_booking=True)
+        make_hour(location, provider=OrganisationFactory(name=f"Inloop {number}"), booking_mode="walk_in")
+        make_session(make_course(OrganisationFactory(name=f"Cursus {number}"), public_enrolment=True), location)
+    with django_assert_max_num_queries(8):
+        response = client.get("/", {"q": "3512"})
+    assert len(response.context["rows"]) == 10
+    assert all(row.hours and row.courses for row in response.context["rows"])

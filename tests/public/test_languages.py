@@ -38,6 +38,21 @@ def test_the_language_links_keep_the_search(client):
         assert f'hreflang="{code}"' in html
 
 
+def test_a_head_request_answers_with_the_headers_of_the_get(client):
+    get = client.get("/", {"lang": "ar"})
+    head = client.head("/", {"lang": "ar"})
+    assert head["Content-Language"] == get["Content-Language"] == "ar"
+    assert head.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ar"
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "/\\evil.example/"])
+def test_the_language_links_of_a_strange_address_stay_on_this_site(client, path):
+    response = client.get("/", PATH_INFO=path)  # a 404 page, with the language links
+    assert response.status_code == 404
+    links = [language["url"] for language in response.context["page_languages"]]
+    assert links and all(link.startswith("/") and link[1] not in "/\\" for link in links), links
+
+
 def test_an_unknown_language_is_ignored(client):
     response = client.get("/", {"lang": "xx"})
     assert '<html lang="nl"' in response.content.decode()

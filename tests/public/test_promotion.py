@@ -152,12 +152,21 @@ def test_the_poster_names_the_consultation_hours_with_when_they_take_place(neude
 
 
 def test_the_qr_code_on_the_poster_leads_to_the_location_page(neude):
-    with translation.override("en"):
+    with translation.override("nl"):
         context = posters.document_context(neude, today=date(2026, 12, 7))
 
     assert context["url"] == location_url(neude)
     assert str(context["qr"]).startswith("<svg")
     assert context["qr"] == posters.qr_svg(location_url(neude))
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_qr_code_on_a_poster_in_another_language_opens_the_page_in_that_language(neude, language):
+    with translation.override(language):
+        context = posters.document_context(neude, today=date(2026, 12, 7))
+
+    assert context["qr"] == posters.qr_svg(f"{location_url(neude)}?lang={language}")
+    assert context["short_url"] == posters.short_url(location_url(neude))  # the typed address stays short
 
 
 def test_the_arabic_poster_is_right_to_left_with_real_arabic_glyphs(client, neude):
@@ -564,3 +573,9 @@ def test_the_service_refuses_other_roles(role):
         services.add_embedding_site(actor=membership_for_role(role), origin="https://www.utrecht.nl")
 
     assert not EmbeddingSite.objects.exists()
+
+
+def test_the_phone_number_on_an_arabic_poster_reads_left_to_right(neude):
+    with translation.override("ar"):
+        html = render_to_string(posters.POSTER_TEMPLATE, posters.document_context(neude, today=date(2026, 12, 7)))
+    assert '<bdi dir="ltr">030 123 45 67</bdi>' in html

@@ -39,7 +39,7 @@ class LanguageMiddleware:
 
     def _language_for(self, request) -> tuple[str, bool]:
         """The language, and whether the visitor chose it just now (a ?lang= link)."""
-        if request.method == "GET" and not request.path_info.startswith(API_PREFIX):
+        if request.method in ("GET", "HEAD") and not request.path_info.startswith(API_PREFIX):
             asked = request.GET.get(LANGUAGE_PARAMETER)
             if asked in self.available:
                 return asked, True

@@ -6,6 +6,7 @@ on its own, so the limit is per process unless a shared cache is configured.
 """
 
 import hashlib
+import ipaddress
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,8 +15,22 @@ from django.utils.translation import gettext as _
 PUBLIC_FORM_WINDOW_SECONDS = 60 * 60
 
 
+def visitor_address(address: str) -> str:
+    """What counts as one visitor: an IPv4 address, or the /64 network of an IPv6 address. A home or a phone gets
+    a whole /64 and may use any address in it, so counting single IPv6 addresses would be no limit at all."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def visitor_key(request, scope: str) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = visitor_address(request.META.get("REMOTE_ADDR", ""))
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     return f"ratelimit:{scope}:{digest}"
 

@@ -6,9 +6,11 @@ falls back to the offline answer when the service says nothing or cannot be reac
 """
 
 import difflib
+import http.client
 import json
 import logging
 import re
+import unicodedata
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,12 +20,12 @@ from typing import Protocol
 from django.conf import settings
 
 from ido.geo.distance import in_netherlands
-from ido.geo.reference import ALIASES, Gazetteer, NamedPlace, gazetteer, normalise_name
+from ido.geo.reference import ALIASES, Gazetteer, NamedPlace, full_name_key, gazetteer, normalise_name
 
 logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 100
-POSTCODE = re.compile(r"^(?P<digits>\d{4})\s*(?P<letters>[a-z]{2})?(?:\s+.*)?$", re.IGNORECASE)
+POSTCODE = re.compile(r"^(?P<digits>\d{4})\s*(?P<letters>[a-z]{2})?(?:[\s,]+.*)?$", re.IGNORECASE)
 # "Hengelo, Bronckhorst" or "Hengelo (Bronckhorst)": a place within one municipality.
 PLACE_COMMA_MUNICIPALITY = re.compile(r"^(?P<place>.+),\s*(?P<municipality>[^,]+)$")
 PLACE_BRACKETED_MUNICIPALITY = re.compile(r"^(?P<place>[^(]+?)\s*\((?P<municipality>[^)]+)\)$")
@@ -59,6 +61,12 @@ class GeocodeResult:
     alternatives: tuple[Spot, ...] = field(default_factory=tuple)
 
 
+def plain_text(query: str) -> str:
+    """The query on one line, with digits of any script as 0-9: an Arabic keyboard types "٣٥١٢" for 3512."""
+    text = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in query)
+    return " ".join(text.split())
+
+
 class Geocoder(Protocol):
     def geocode(self, query: str) -> GeocodeResult: ...
 
@@ -78,7 +86,7 @@ class OfflineGeocoder:
         self.data = data or gazetteer()
 
     def geocode(self, query: str) -> GeocodeResult:
-        text = " ".join(query.split())
+        text = plain_text(query)
         if not text:
             return GeocodeResult(None, Problem.EMPTY)
         if len(text) > MAX_QUERY_LENGTH:
@@ -111,6 +119,9 @@ class OfflineGeocoder:
         return tuple(spots)
 
     def _name(self, text: str) -> GeocodeResult:
+        bracketed = self.data.bracketed.get(full_name_key(text))
+        if bracketed is not None:
+            return GeocodeResult(_place_spot(bracketed, qualified=bracketed.kind == "place"))
         within = PLACE_COMMA_MUNICIPALITY.match(text) or PLACE_BRACKETED_MUNICIPALITY.match(text)
         if within:
             place_key = normalise_name(within.group("place"))
@@ -163,12 +174,12 @@ class PdokGeocoder:
         self.fallback = fallback or OfflineGeocoder()
 
     def geocode(self, query: str) -> GeocodeResult:
-        text = " ".join(query.split())
+        text = plain_text(query)
         if not text or len(text) > MAX_QUERY_LENGTH:
             return self.fallback.geocode(text)
         try:
             spot = self._ask(text)
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError) as error:
             logger.warning("PDOK Locatieserver unavailable, using the offline geocoder: %s", error)
             spot = None
         return GeocodeResult(spot) if spot else self.fallback.geocode(text)

@@ -36,6 +36,12 @@ def normalise_name(text: str) -> str:
     return " ".join(text.split())
 
 
+def full_name_key(text: str) -> str:
+    """Like `normalise_name`, but what is between brackets counts: "Bergen (L.)" → "bergen l", so a name that the
+    CBS tells apart with a bracket ("Bergen (NH.)", "Hengelo (Gld)") can be asked for as such."""
+    return normalise_name(text.replace("(", " ").replace(")", " "))
+
+
 @dataclass(frozen=True)
 class PostcodeArea:
     pc4: str
@@ -104,6 +110,14 @@ class Gazetteer:
                 self.municipality_by_code[cbs_code] = municipality
         for candidates in self.places.values():
             candidates.sort(key=lambda place: (-place.inhabitants, place.municipality))
+        # Places and municipalities whose name has a bracket, by their full name: "Bergen (L.)" is not "Bergen".
+        self.bracketed: dict[str, NamedPlace] = {}
+        for named in [
+            *(place for places in self.places.values() for place in places),
+            *self.municipality_by_code.values(),
+        ]:
+            if "(" in named.name:
+                self.bracketed.setdefault(full_name_key(named.name), named)
 
     @staticmethod
     def _named(name: str, members: list[PostcodeArea], cbs_code: str, kind: str) -> NamedPlace | None:

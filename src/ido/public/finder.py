@@ -9,6 +9,7 @@ from functools import lru_cache
 import holidays
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.html import format_html
 
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import BookingMode, ConsultationHour, SeriesStatus
@@ -96,8 +97,11 @@ class FinderResult:
         return self.spot is not None
 
 
-def coming_hours(location_ids: list[int], *, today: date, days: int = SOON_DAYS) -> dict[int, list[HourDate]]:
-    """The dates of the active consultation hours at these locations from today on, per location, soonest first."""
+def coming_hours(
+    location_ids: list[int], *, today: date, days: int = SOON_DAYS, now: datetime | None = None
+) -> dict[int, list[HourDate]]:
+    """The dates of the active consultation hours at these locations from today on, per location, soonest first.
+    With `now`, an hour that is already over today is left out: "soon" is its next date."""
     from ido.appointments.services import rule_for
 
     hours = (
@@ -108,8 +112,11 @@ def coming_hours(location_ids: list[int], *, today: date, days: int = SOON_DAYS)
     )
     found: dict[int, list[HourDate]] = {}
     end = today + timedelta(days=days)
+    local_now = timezone.localtime(now) if now is not None else None
     for hour in hours:
         for day in slot_rules.occurrence_dates(rule_for(hour), today, end):
+            if local_now is not None and day == local_now.date() and hour.end_time <= local_now.time():
+                continue
             found.setdefault(hour.location_id, []).append(HourDate(hour, day))
     for dates in found.values():
         dates.sort(key=lambda item: (item.day, item.hour.start_time, item.hour.title))
@@ -129,7 +136,7 @@ def rows_for(
 ) -> list[LocationRow]:
     """Locations with their opening status and what takes place there soon."""
     ids = [location.pk for location in locations]
-    hours = coming_hours(ids, today=timezone.localtime(now).date())
+    hours = coming_hours(ids, today=timezone.localtime(now).date(), now=now)
     courses = coming_courses(ids, now=now)
     rows = []
     for status in with_opening_status(locations, now):
@@ -220,13 +227,17 @@ def holiday_name(day: date, language: str) -> str | None:
 
 
 def week(location: Location, *, today: date) -> list[tuple[date, list[Period], str | None]]:
-    """The opening periods of the coming seven days (today first), with the public holiday's name if any."""
+    """The opening periods of the coming seven days (today first), with the public holiday's name if any. A name
+    that the holiday data has only in Dutch is marked as Dutch (`lang="nl"`), so a screen reader reads it so."""
     schedule = schedule_for(location)
     language = translation.get_language() or "nl"
     days = []
     for offset in range(7):
         day = today + timedelta(days=offset)
-        days.append((day, periods_on(schedule, day), holiday_name(day, language)))
+        name = holiday_name(day, language)
+        if name and language not in HOLIDAY_LANGUAGES:
+            name = format_html('<span lang="nl">{}</span>', name)
+        days.append((day, periods_on(schedule, day), name))
     return days
 
 

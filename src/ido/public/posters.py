@@ -33,6 +33,16 @@ def location_url(location: Location) -> str:
     return settings.IDO_BASE_URL + reverse("public:location", kwargs={"pk": location.pk})
 
 
+def qr_url(location: Location) -> str:
+    """The address in the QR code: the location page in the language of the document, so scanning an Arabic
+    poster opens the page in Arabic (the text address stays short and without it)."""
+    url = location_url(location)
+    language = translation.get_language()
+    if language and language != settings.LANGUAGE_CODE:
+        url += f"?lang={language}"
+    return url
+
+
 def short_url(url: str) -> str:
     """The address as people type it: without https:// and without the last slash."""
     return url.split("://", 1)[-1].rstrip("/")
@@ -108,7 +118,7 @@ def document_context(location: Location, *, today: date) -> dict:
         "url": url,
         "short_url": short_url(url),
         # Safe: the SVG is generated here from our own URL, no text of anyone's in it.
-        "qr": mark_safe(qr_svg(url)),  # noqa: S308
+        "qr": mark_safe(qr_svg(qr_url(location))),  # noqa: S308
     }
 
 

@@ -1,5 +1,6 @@
 """`ido demo`: a believable region to try the platform with. Safe to run again: it reuses what exists."""
 
+import logging
 import random
 import secrets
 from datetime import date, time, timedelta
@@ -25,6 +26,7 @@ from ido.locations.selectors import schedule_for
 from ido.organisations import services as organisation_services
 from ido.organisations.models import Membership, Municipality, Organisation
 from ido.organisations.roles import OrganisationKind, Role
+from ido.public import services as public_services
 from ido.referrals import network_services
 from ido.referrals import services as referral_services
 from ido.registrations import services as registration_services
@@ -198,6 +200,8 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             # Demo accounts have a known password: never on a production site by accident.
             raise CommandError("The demo is for development (DEBUG=true). Use --force to load it anyway.")
+        # The demo queues course confirmations; the task runner's log lines would bury the logins printed below.
+        logging.getLogger("django_tasks").setLevel(logging.WARNING)
         if not Municipality.objects.exists():
             call_command("import_municipalities", stdout=StringIO())
             self.stdout.write(f"Imported {Municipality.objects.count()} municipalities.")
@@ -273,7 +277,14 @@ class Command(BaseCommand):
         self._build_referrals(organisations)
         self._build_courses(organisations)
         self._build_funding(admin, organisations)
+        self._build_promotion()
         return True
+
+    def _build_promotion(self) -> None:
+        """Utrecht's website may show its IDO widget (and this demo itself, so the widget can be tried out)."""
+        officer = Membership.objects.get(user__email="municipality@demo.test")
+        for origin in ("https://www.utrecht.nl", "http://localhost:8000"):
+            public_services.add_embedding_site(actor=officer, origin=origin)
 
     def _build_consultation_hours(self, organisations) -> None:
         """A partner hour at a library (the Belastingdienst, Tuesdays) and the IDO's own hour at a community

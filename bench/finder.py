@@ -250,19 +250,23 @@ def measure_geocode_rank(codes: list[str], *, warmup: int) -> Distribution:
     return timing
 
 
-def measure_points(*, runs: int) -> Distribution:
-    """Reading the locations' points from the database, as every search does."""
+def measure_points(codes: list[str], *, runs: int) -> Distribution:
+    """Reading the public locations in a box around the spot from the database and ranking them, as every search
+    does (`finder.ranked_nearby`: the box widens until the ten nearest lie well inside it)."""
     from django.db import connection
 
     from bench.measure import SqlMeter
+    from ido.geo.geocoder import get_geocoder
+    from ido.public.finder import RESULTS, ranked_nearby
 
     meter = SqlMeter()
     timing = Distribution()
+    spots = [get_geocoder().geocode(code).spot for code in codes[: runs + 5]]
     with connection.execute_wrapper(meter):
-        for number in range(runs + 5):
+        for number, spot in enumerate(spots):
             meter.reset()
             started = time.perf_counter()
-            location_points()
+            ranked_nearby(spot, RESULTS)
             if number >= 5:
                 timing.samples.append((time.perf_counter() - started) * 1000)
                 timing.sql.append(meter.seconds * 1000)
@@ -271,8 +275,8 @@ def measure_points(*, runs: int) -> Distribution:
 
 
 def measure_parts(codes: list[str], *, runs: int, warmup: int) -> tuple[Distribution, Distribution]:
-    """The two steps after the ranking, through the public selectors the finder uses: reading the ten nearest
-    locations with their opening hours and exceptions; and `rows_for` (opening status now and next, coming
+    """The two steps after the ranking, as the finder does them: reading the ten nearest locations and their
+    opening hours and exceptions (as plain values); and `rows_for` (opening status now and next, coming
     consultation hours and courses)."""
     from django.db import connection
     from django.utils import timezone
@@ -280,7 +284,8 @@ def measure_parts(codes: list[str], *, runs: int, warmup: int) -> tuple[Distribu
     from bench.measure import SqlMeter
     from ido.geo.distance import nearest
     from ido.geo.geocoder import get_geocoder
-    from ido.locations.selectors import public_locations, with_opening_hours
+    from ido.locations.models import Location
+    from ido.locations.selectors import schedules_for
     from ido.public.finder import RESULTS, rows_for
 
     points = location_points()
@@ -293,12 +298,12 @@ def measure_parts(codes: list[str], *, runs: int, warmup: int) -> tuple[Distribu
             distances = {r.item: r.distance_km for r in nearest(spot.latitude, spot.longitude, points, limit=RESULTS)}
             meter.reset()
             started = time.perf_counter()
-            ten = with_opening_hours(public_locations().filter(pk__in=distances))
-            by_pk = {location.pk: location for location in ten}
+            by_pk = {location.pk: location for location in Location.objects.filter(pk__in=distances).order_by()}
             locations = [by_pk[pk] for pk in distances]
+            schedules = schedules_for(locations)
             middle = time.perf_counter()
             middle_sql, middle_count = meter.seconds, meter.count
-            rows_for(locations, now=timezone.now(), distances=distances)
+            rows_for(locations, now=timezone.now(), distances=distances, schedules=schedules)
             ended = time.perf_counter()
             if number < warmup:
                 continue
@@ -312,8 +317,9 @@ def measure_parts(codes: list[str], *, runs: int, warmup: int) -> tuple[Distribu
 
 
 def _visitor(number: int) -> str:
-    # One visitor per request (the finder limits searches per visitor); a documentation-only address.
-    return f"2001:db8::{number:x}"
+    # One visitor per request (the finder limits searches per visitor, an IPv6 visitor being its /64 network); a
+    # documentation-only address.
+    return f"2001:db8:{number:x}::1"
 
 
 def measure_pages(codes: list[str], *, runs: int, location_runs: int, warmup: int = 10):
@@ -463,8 +469,8 @@ def main(argv: list[str]) -> None:
     log("Geocoding and ranking alone …")
     geocode_rank = measure_geocode_rank(codes, warmup=options.warmup)
     log(f"  p50 {geocode_rank.p50:.3f} ms, p95 {geocode_rank.p95:.3f}")
-    log("Reading the locations' points …")
-    points = measure_points(runs=200)
+    log("Reading the locations around the spot and ranking them …")
+    points = measure_points(codes, runs=1000)
     log(f"  p50 {points.p50:.2f} ms, p95 {points.p95:.2f}")
     log(f"The steps after the ranking, {options.part_runs} postcodes …")
     reading, rows = measure_parts(codes, runs=options.part_runs, warmup=options.warmup)

@@ -86,9 +86,9 @@ def render(run: Run) -> str:
             _verdict(search_ok),
         ),
         "| *the steps of a search:* | | | | | | | |",
-        _row("— geocoding and ranking (`nearest` over the points read once)", results.geocode_rank, digits=2),
-        _row("— reading all public locations' points from the database", results.points, digits=2),
-        _row("— reading the ten nearest with their opening hours and exceptions", results.reading, digits=2),
+        _row("— geocoding and ranking alone (`nearest`, all points in memory)", results.geocode_rank, digits=2),
+        _row("— reading the locations around the spot, ranked (`ranked_nearby`)", results.points, digits=2),
+        _row("— reading the ten nearest and their opening hours and exceptions", results.reading, digits=2),
         _row("— `rows_for`: opening status, coming consultation hours and courses of the ten", results.rows, digits=2),
         _row("result page `GET /?q=<pc4>` through the test client (middleware, template)", results.page),
         _row("location page `GET /locations/<pk>/` through the test client", results.location_page),
@@ -127,10 +127,10 @@ def render(run: Run) -> str:
         "### Search",
         "",
         f"Every one of the {results.postcodes:,} postcode areas with a point was searched once, in a shuffled "
-        f"order, after {run.warmup} warm-up searches. A search: the offline geocoder, the points of all public "
-        "locations read from the database and ranked by distance, the nearest ten read with their opening hours "
-        "and exceptions, their opening status now and next, and the consultation hours (28 days) and courses "
-        "(56 days) coming up there.",
+        f"order, after {run.warmup} warm-up searches. A search: the offline geocoder, the public locations in a "
+        "box around the spot read from the database and ranked by distance (the box widens until the ten nearest "
+        "lie well inside it), the nearest ten read with their opening hours and exceptions, their opening status "
+        "now and next, and the consultation hours (28 days) and courses (56 days) coming up there.",
         "",
         "| | value |",
         "|---|---|",

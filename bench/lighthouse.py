@@ -190,12 +190,20 @@ def run_lighthouse(url: str, report: Path, chrome: str) -> dict:
         "--no-enable-error-reporting",
         "--quiet",
     ]
-    completed = subprocess.run(  # noqa: S603
-        command, env={**os.environ, "CHROME_PATH": chrome}, capture_output=True, text=True, timeout=300
-    )
-    if completed.returncode != 0 or not report.exists():
-        raise SystemExit(f"Lighthouse failed on {url}:\n{completed.stdout}\n{completed.stderr}")
-    return json.loads(report.read_text())
+    # Now and then Chromium loses the trace of a page load (Lighthouse's NO_NAVSTART): that run is repeated, at
+    # most twice; any other failure stops the benchmark.
+    for attempt in range(3):
+        report.unlink(missing_ok=True)
+        completed = subprocess.run(  # noqa: S603
+            command, env={**os.environ, "CHROME_PATH": chrome}, capture_output=True, text=True, timeout=300
+        )
+        if completed.returncode == 0 and report.exists():
+            return json.loads(report.read_text())
+        output = f"{completed.stdout}\n{completed.stderr}"
+        if "NO_NAVSTART" not in output or attempt == 2:
+            break
+        print(f"  (Lighthouse lost the trace of {url}; running it again)", flush=True)
+    raise SystemExit(f"Lighthouse failed on {url}:\n{output}")
 
 
 def _items_of(audit: dict) -> list[str]:

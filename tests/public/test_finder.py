@@ -88,6 +88,11 @@ def test_a_place_name_and_a_municipality_find_the_locations_too(client, utrecht)
     assert names(client.get("/", {"q": "Amersfoort"}))[0] == "IDO Amersfoort"
 
 
+def test_a_precise_position_is_rounded_to_about_100_metres(utrecht):
+    spot = finder.position_spot("52.114049", "5.111049")
+    assert (spot.latitude, spot.longitude) == (52.114, 5.111)
+
+
 def test_near_me_uses_the_position_and_keeps_nothing(client, utrecht):
     response = client.get("/", {"lat": "52.1140", "lon": "5.1110"})
     assert names(response)[0] == "IDO Overvecht"
@@ -353,3 +358,73 @@ def test_the_result_page_takes_a_fixed_number_of_queries(client, django_assert_m
         response = client.get("/", {"q": "3512"})
     assert len(response.context["rows"]) == 10
     assert all(row.hours and row.courses for row in response.context["rows"])
+
+
+def test_reading_only_a_box_around_the_spot_gives_the_same_nearest_as_ranking_all(utrecht):
+    """The finder reads the locations around the spot and widens the box until nothing outside can be nearer;
+    for random spots, dense and sparse regions, the answer equals ranking every location."""
+    import random
+
+    from ido.geo.distance import nearest
+    from ido.geo.geocoder import Spot
+    from ido.locations.models import Location
+
+    rng = random.Random(8)
+    library = utrecht["neude"].library
+    municipality = utrecht["neude"].municipality
+    postcodes = ["1011 AB", "3512 AE", "9711 AA", "6211 AA", "4331 AA"]
+    Location.objects.bulk_create(
+        [
+            Location(
+                library=library,
+                municipality=municipality,
+                name=f"IDO {index:03d}",
+                street="Straat",
+                house_number=str(index),
+                postcode=rng.choice(postcodes),
+                city="Ergens",
+                # Dense around Utrecht, sparse elsewhere; every tenth without coordinates.
+                latitude=None
+                if index % 10 == 0
+                else Decimal(f"{rng.uniform(51.9, 52.3) if index % 3 else rng.uniform(50.8, 53.4):.6f}"),
+                longitude=None
+                if index % 10 == 0
+                else Decimal(f"{rng.uniform(4.9, 5.3) if index % 3 else rng.uniform(3.5, 7.1):.6f}"),
+            )
+            for index in range(300)
+        ]
+    )
+    everything = list(finder._points(finder.public_locations()))
+    for _ in range(150):
+        spot = Spot("", rng.uniform(50.8, 53.4), rng.uniform(3.4, 7.2), "position", "")
+        for limit in (1, 10):
+            expected = [r.item for r in nearest(spot.latitude, spot.longitude, everything, limit=limit)]
+            assert [r.item for r in finder.ranked_nearby(spot, limit)] == expected
+
+
+def test_behind_our_proxy_the_visitor_is_the_address_it_saw(client, utrecht, settings):
+    settings.IDO_SEARCH_RATE_LIMIT = 1
+    settings.IDO_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    assert client.get("/", {"q": "3512"}, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 200
+    # Another visitor through the same proxy is not blocked by the first.
+    assert client.get("/", {"q": "3512"}, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+    # Writing another address in front (on the left) does not make a new visitor.
+    spoofed = client.get("/", {"q": "3512"}, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7", **proxy)
+    assert spoofed.status_code == 429
+
+
+def test_a_cancelled_date_of_a_consultation_hour_is_not_coming(utrecht):
+    from ido.appointments.models import CancelledDate
+
+    hour = make_hour(utrecht["neude"], public_booking=True)  # Tuesdays 13:00–16:00
+    CancelledDate.objects.create(consultation_hour=hour, date=date(2026, 12, 8), reason="Ziek")
+    CancelledDate.objects.create(consultation_hour=hour, date=date(2026, 12, 15))
+    days = [
+        item.day for item in finder.coming_hours([utrecht["neude"].pk], today=date(2026, 12, 1))[utrecht["neude"].pk]
+    ]
+    assert days == [date(2026, 12, 1), date(2026, 12, 22), date(2026, 12, 29)]
+    assert all(
+        item.hour.pk == hour.pk
+        for item in finder.coming_hours([utrecht["neude"].pk], today=date(2026, 12, 1))[utrecht["neude"].pk]
+    )

@@ -109,3 +109,8 @@ def test_the_widget_takes_its_language_from_the_address_without_a_cookie(client)
     assert '<html lang="uk"' in response.content.decode()
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
     assert "public" in response["Cache-Control"]
+
+
+def test_only_the_api_varies_on_accept_language(client):
+    assert "Accept-Language" not in client.get("/").get("Vary", "")
+    assert "Accept-Language" in client.get("/api/v1/vocabularies/").get("Vary", "")

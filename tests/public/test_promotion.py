@@ -337,7 +337,7 @@ def test_the_arabic_widget_is_right_to_left(client, neude):
     assert "?lang=ar" in html
 
 
-@pytest.mark.parametrize("code", ["GM9999", "gm0344", "GM344", "0344", "GM0344x"])
+@pytest.mark.parametrize("code", ["GM9999", "gm9999", "GM344", "0344", "GM0344x"])
 def test_the_widget_of_an_unknown_municipality_is_not_found(client, neude, code):
     response = client.get(f"/widget/{code}/")
 
@@ -579,3 +579,9 @@ def test_the_phone_number_on_an_arabic_poster_reads_left_to_right(neude):
     with translation.override("ar"):
         html = render_to_string(posters.POSTER_TEMPLATE, posters.document_context(neude, today=date(2026, 12, 7)))
     assert '<bdi dir="ltr">030 123 45 67</bdi>' in html
+
+
+def test_the_widget_accepts_the_code_in_lower_case(client):
+    municipality = MunicipalityFactory(cbs_code="GM0599", name="Rotterdam")
+    MunicipalityOrganisationFactory(municipality=municipality)
+    assert client.get("/widget/gm0599/").status_code == 200

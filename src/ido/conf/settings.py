@@ -323,6 +323,9 @@ IDO_PDOK_LOCATIESERVER_URL = env_str("IDO_PDOK_LOCATIESERVER_URL", "https://api.
 # Searches per visitor (IP address) per minute on the finder, and citizen bookings and enrolments per hour.
 IDO_SEARCH_RATE_LIMIT = env_int("IDO_SEARCH_RATE_LIMIT", 30)
 IDO_PUBLIC_FORM_RATE_LIMIT = env_int("IDO_PUBLIC_FORM_RATE_LIMIT", 20)
+# How many reverse proxies of our own stand in front of the app and append to X-Forwarded-For (0: none; then the
+# rate limits count REMOTE_ADDR, which behind a proxy is the proxy's address for every visitor).
+IDO_PROXY_COUNT = env_int("IDO_PROXY_COUNT", 0)
 # The optional map on the finder: a tile URL with {z}, {x} and {y} (empty: no map, the list only). Production
 # can use PDOK's BRT background map:
 # https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857/{z}/{x}/{y}.png

@@ -71,6 +71,8 @@ class LanguageMiddleware:
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
-        patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        # Pages depend on the language cookie; only the API also on Accept-Language.
+        api = request.path_info.startswith(API_PREFIX)
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if api else ("Cookie",))
         response.headers.setdefault("Content-Language", shown)
         return response

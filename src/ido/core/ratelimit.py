@@ -1,8 +1,10 @@
 """A simple fixed-window rate limit per visitor, in the cache, for public pages that anyone can call.
 
-The visitor is their IP address (REMOTE_ADDR: behind a proxy, let the proxy set it), hashed with the secret key
-so no address is kept in the clear. The default cache lives in the process: with several processes each counts
-on its own, so the limit is per process unless a shared cache is configured.
+The visitor is their IP address, hashed with the secret key so no address is kept in the clear. It is REMOTE_ADDR,
+unless IDO_PROXY_COUNT says how many reverse proxies of our own stand in front: then it is the address the
+outermost of them saw, read from the right of X-Forwarded-For (what a client writes on the left is not trusted).
+The default cache lives in the process: with several processes each counts on its own, so the limit is per
+process unless a shared cache is configured.
 """
 
 import hashlib
@@ -29,8 +31,19 @@ def visitor_address(address: str) -> str:
     return str(ip)
 
 
+def client_address(request) -> str:
+    """The visitor's address: REMOTE_ADDR, or behind IDO_PROXY_COUNT proxies the one they recorded."""
+    proxies = settings.IDO_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-proxies] if len(hops) >= proxies else hops[0]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def visitor_key(request, scope: str) -> str:
-    address = visitor_address(request.META.get("REMOTE_ADDR", ""))
+    address = visitor_address(client_address(request))
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     return f"ratelimit:{scope}:{digest}"
 

@@ -108,7 +108,12 @@ class OpeningExceptionForm(forms.Form):
     closes = forms.TimeField(
         label=_("Closes"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Everyone can see this, also in the open data. Do not write names."),
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -1,26 +1,31 @@
 """The public finder: the IDO locations nearest to what a citizen typed, open now or when next, and what takes
 place there soon. Reads only; nothing personal goes in or comes out."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
-from django.db.models import QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.html import format_html
 
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import BookingMode, ConsultationHour, SeriesStatus
-from ido.courses.models import Session
-from ido.courses.selectors import public_sessions
-from ido.geo.distance import distance_km, in_netherlands, nearest
+from ido.courses.models import Session, SessionStatus
+from ido.geo.distance import Ranked, distance_km, in_netherlands, nearest
 from ido.geo.geocoder import GeocodeResult, Spot, get_geocoder
 from ido.geo.reference import gazetteer
 from ido.locations.models import Location, LocationStatus
-from ido.locations.opening_hours import Period, dutch_public_holiday, periods_on
-from ido.locations.selectors import public_locations, schedule_for, with_opening_hours, with_opening_status
+from ido.locations.opening_hours import Period, Schedule, dutch_public_holiday, periods_on
+from ido.locations.selectors import (
+    public_locations,
+    schedule_for,
+    schedules_for,
+    with_opening_status,
+)
 
 RESULTS = 10
 # What "soon" means for consultation hours and courses in the list and on a location page.
@@ -104,17 +109,37 @@ def coming_hours(
     With `now`, an hour that is already over today is left out: "soon" is its next date."""
     from ido.appointments.services import rule_for
 
-    hours = (
-        ConsultationHour.objects.select_related("provider", "location")
-        .prefetch_related("cancelled_dates")
-        .filter(location_id__in=location_ids, status=SeriesStatus.ACTIVE, location__status=LocationStatus.OPEN)
+    end = today + timedelta(days=days)
+    # One query: each hour joined to its cancelled dates within the window (a row per date, or one without).
+    rows = (
+        ConsultationHour.objects.select_related("provider")
+        .annotate(
+            window_cancel=FilteredRelation(
+                "cancelled_dates",
+                condition=Q(cancelled_dates__date__gte=today, cancelled_dates__date__lte=end),
+            ),
+            cancelled_on=F("window_cancel__date"),
+        )
+        .filter(
+            location_id__in=location_ids,
+            status=SeriesStatus.ACTIVE,
+            location__status=LocationStatus.OPEN,
+            provider__is_active=True,
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
         .order_by("title", "pk")
     )
+    hours: dict[int, ConsultationHour] = {}
+    cancelled: dict[int, set[date]] = {}
+    for row in rows:
+        hours.setdefault(row.pk, row)
+        if row.cancelled_on is not None:
+            cancelled.setdefault(row.pk, set()).add(row.cancelled_on)
     found: dict[int, list[HourDate]] = {}
-    end = today + timedelta(days=days)
     local_now = timezone.localtime(now) if now is not None else None
-    for hour in hours:
-        for day in slot_rules.occurrence_dates(rule_for(hour), today, end):
+    for hour in hours.values():
+        rule = rule_for(hour, frozenset(cancelled.get(hour.pk, ())))
+        for day in slot_rules.occurrence_dates(rule, today, end):
             if local_now is not None and day == local_now.date() and hour.end_time <= local_now.time():
                 continue
             found.setdefault(hour.location_id, []).append(HourDate(hour, day))
@@ -124,7 +149,15 @@ def coming_hours(
 
 
 def coming_courses(location_ids: list[int], *, now: datetime, days: int = SOON_DAYS * 2) -> dict[int, list[Session]]:
-    sessions = public_sessions(now=now).filter(location_id__in=location_ids, starts_at__lte=now + timedelta(days=days))
+    # As `public_sessions`, for locations already known to be public; only the course is shown (title, price, who
+    # enrols), so no join to its provider or the location.
+    sessions = Session.objects.select_related("course").filter(
+        location_id__in=location_ids,
+        status=SessionStatus.OPEN,
+        course__active=True,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(days=days),
+    )
     found: dict[int, list[Session]] = {}
     for session in sessions.order_by("starts_at", "pk"):
         found.setdefault(session.location_id, []).append(session)
@@ -132,14 +165,19 @@ def coming_courses(location_ids: list[int], *, now: datetime, days: int = SOON_D
 
 
 def rows_for(
-    locations: list[Location], *, now: datetime, distances: dict[int, float] | None = None
+    locations: list[Location],
+    *,
+    now: datetime,
+    distances: dict[int, float] | None = None,
+    schedules: dict[int, Schedule] | None = None,
 ) -> list[LocationRow]:
-    """Locations with their opening status and what takes place there soon."""
+    """Locations with their opening status and what takes place there soon. Without `schedules` the locations
+    must come with their hours prefetched (`with_opening_hours`)."""
     ids = [location.pk for location in locations]
     hours = coming_hours(ids, today=timezone.localtime(now).date(), now=now)
     courses = coming_courses(ids, now=now)
     rows = []
-    for status in with_opening_status(locations, now):
+    for status in with_opening_status(locations, now, schedules):
         location = status["location"]
         rows.append(
             LocationRow(
@@ -155,13 +193,45 @@ def rows_for(
     return rows
 
 
+# The finder reads the locations in a box around the spot (half-widths in km), widening it until the nearest
+# `limit` lie well inside; only then can nothing outside the box be nearer. The last step reads them all.
+SEARCH_BOX_KM = (25.0, 75.0)
+# Kilometres per degree of latitude, on the low side (the mean is 111.2): the box comes out a little larger.
+KM_PER_DEGREE = 111.0
+# The nearest must lie within this share of the box's half-width: margin for the curvature of the earth.
+INSIDE_SHARE = 0.9
+
+
+def ranked_nearby(spot: Spot, limit: int) -> list[Ranked[int]]:
+    """The `limit` public locations nearest to the spot (ids with distances), nearest first: the same answer as
+    ranking all of them, while reading only those in a box around the spot from the database."""
+    locations = public_locations().order_by()
+    for half_km in SEARCH_BOX_KM:
+        delta_lat = half_km / KM_PER_DEGREE
+        northern = math.radians(min(abs(spot.latitude) + delta_lat, 89.0))
+        delta_lon = half_km / (KM_PER_DEGREE * math.cos(northern))
+        box = Q(
+            latitude__gte=spot.latitude - delta_lat,
+            latitude__lte=spot.latitude + delta_lat,
+            longitude__gte=spot.longitude - delta_lon,
+            longitude__lte=spot.longitude + delta_lon,
+        )
+        # Locations without coordinates stand at their postcode area's centre: always candidates.
+        candidates = locations.filter(box | Q(latitude__isnull=True) | Q(longitude__isnull=True))
+        ranked = nearest(spot.latitude, spot.longitude, _points(candidates), limit=limit)
+        if len(ranked) >= limit and ranked[-1].distance_km <= half_km * INSIDE_SHARE:
+            return ranked
+    return nearest(spot.latitude, spot.longitude, _points(locations), limit=limit)
+
+
 def nearest_locations(spot: Spot, *, limit: int = RESULTS, now: datetime | None = None) -> list[LocationRow]:
     now = now or timezone.now()
-    ranked = nearest(spot.latitude, spot.longitude, _points(public_locations()), limit=limit)
+    ranked = ranked_nearby(spot, limit)
     distances = {item.item: item.distance_km for item in ranked}
-    by_pk = {location.pk: location for location in with_opening_hours(public_locations().filter(pk__in=distances))}
+    # The ranking read only public locations: these ids need no second check.
+    by_pk = {location.pk: location for location in Location.objects.filter(pk__in=distances).order_by()}
     ordered = [by_pk[pk] for pk in distances if pk in by_pk]
-    return rows_for(ordered, now=now, distances=distances)
+    return rows_for(ordered, now=now, distances=distances, schedules=schedules_for(ordered))
 
 
 def position_spot(latitude: str, longitude: str) -> Spot | None:
@@ -172,7 +242,7 @@ def position_spot(latitude: str, longitude: str) -> Spot | None:
         return None
     if not in_netherlands(lat, lon):
         return None
-    return Spot("", round(lat, 4), round(lon, 4), "position", "")
+    return Spot("", round(lat, 3), round(lon, 3), "position", "")
 
 
 def search(

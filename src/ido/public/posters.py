@@ -95,7 +95,7 @@ def recurrence_text(hour: ConsultationHour) -> str:
 def consultation_hours(location: Location, *, today: date) -> list[dict]:
     """The consultation hours that take place at the location (active, not ended): title, provider, when."""
     hours = (
-        ConsultationHour.objects.filter(location=location, status=SeriesStatus.ACTIVE)
+        ConsultationHour.objects.filter(location=location, status=SeriesStatus.ACTIVE, provider__is_active=True)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
         .select_related("provider")
         .order_by("title", "pk")

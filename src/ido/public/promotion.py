@@ -52,7 +52,7 @@ def flyer(request, pk: int):
 @require_safe
 @xframe_options_exempt
 def widget(request, cbs_code: str):
-    municipality = embedding.widget_municipality(cbs_code, today=timezone.localdate())
+    municipality = embedding.widget_municipality(cbs_code.upper(), today=timezone.localdate())
     if municipality is None:
         raise Http404
     locations = with_opening_hours(public_locations().filter(municipality=municipality).order_by("city", "name"))

@@ -1,7 +1,7 @@
 /*
  * The finder's two extras; the page is complete without them.
  * 1. "Use my location": shown only where the browser can tell where it is. Fills in the coordinates and sends the
- *    form; the position goes to this site only, rounded, for this one search.
+ *    form; the position goes to this site only, rounded to about 100 m, for this one search.
  * 2. The map: drawn only when the page has a tile server (data-tiles) and the places to show (a JSON block).
  *    Plain tiles and numbered markers matching the numbered list; hidden from screen readers, as the list has it all.
  */
@@ -21,8 +21,8 @@
       button.disabled = true;
       navigator.geolocation.getCurrentPosition(
         function (position) {
-          form.elements.lat.value = position.coords.latitude.toFixed(4);
-          form.elements.lon.value = position.coords.longitude.toFixed(4);
+          form.elements.lat.value = position.coords.latitude.toFixed(3);
+          form.elements.lon.value = position.coords.longitude.toFixed(3);
           form.submit();
         },
         function () {

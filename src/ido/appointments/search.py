@@ -23,11 +23,11 @@ from ido.appointments import selectors
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import CancelledDate, ConsultationHour, Slot
 from ido.appointments.services import rule_for
+from ido.geo.distance import bounding_box, distance_km
 from ido.locations.models import Location
 from ido.organisations.models import Organisation
 from ido.registrations.models import Topic
 
-EARTH_RADIUS_KM = 6371.0088
 # Enough to fill a page; the desk narrows the search down rather than scrolls further.
 DEFAULT_LIMIT = 100
 _MOMENT = timedelta(microseconds=1)  # the resolution of a datetime
@@ -49,23 +49,7 @@ class FoundSlot(NamedTuple):
 # --- Distance -----------------------------------------------------------------------------------------------
 
 
-def distance_km(latitude_a: float, longitude_a: float, latitude_b: float, longitude_b: float) -> float:
-    """The great-circle distance in kilometres between two points (degrees), by the haversine formula."""
-    phi_a, phi_b = math.radians(latitude_a), math.radians(latitude_b)
-    half_dphi = (phi_b - phi_a) / 2
-    half_dlambda = math.radians(longitude_b - longitude_a) / 2
-    h = math.sin(half_dphi) ** 2 + math.cos(phi_a) * math.cos(phi_b) * math.sin(half_dlambda) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float]:
-    """(south, north, west, east) in degrees of a box that holds every point within `km` of the centre. A little
-    too large on purpose (the exact distance decides); valid away from the poles and the date line, as in the
-    Netherlands."""
-    margin = 1.01
-    dlat = math.degrees(km * margin / EARTH_RADIUS_KM)
-    dlon = math.degrees(km * margin / (EARTH_RADIUS_KM * max(math.cos(math.radians(latitude)), 0.01)))
-    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+# distance_km and bounding_box live in ido.geo.distance, shared with the public finder and the course finder.
 
 
 def coordinates(location: Location | None) -> tuple[float, float] | None:

@@ -26,6 +26,16 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+def bounding_box(latitude: float, longitude: float, km: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) in degrees of a box that holds every point within `km` of the centre. A little
+    too large on purpose (the exact distance decides); valid away from the poles and the date line, as in the
+    Netherlands."""
+    margin = 1.01
+    dlat = math.degrees(km * margin / EARTH_RADIUS_KM)
+    dlon = math.degrees(km * margin / (EARTH_RADIUS_KM * max(math.cos(math.radians(latitude)), 0.01)))
+    return latitude - dlat, latitude + dlat, longitude - dlon, longitude + dlon
+
+
 @dataclass(frozen=True)
 class Ranked(Generic[T]):
     item: T

@@ -1,7 +1,6 @@
 """The public finder: the IDO locations nearest to what a citizen typed, open now or when next, and what takes
 place there soon. Reads only; nothing personal goes in or comes out."""
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,7 +14,7 @@ from django.utils.html import format_html
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import BookingMode, ConsultationHour, SeriesStatus
 from ido.courses.models import Session, SessionStatus
-from ido.geo.distance import Ranked, distance_km, in_netherlands, nearest
+from ido.geo.distance import Ranked, bounding_box, distance_km, in_netherlands, nearest
 from ido.geo.geocoder import GeocodeResult, Spot, get_geocoder
 from ido.geo.reference import gazetteer
 from ido.locations.models import Location, LocationStatus
@@ -196,8 +195,6 @@ def rows_for(
 # The finder reads the locations in a box around the spot (half-widths in km), widening it until the nearest
 # `limit` lie well inside; only then can nothing outside the box be nearer. The last step reads them all.
 SEARCH_BOX_KM = (25.0, 75.0)
-# Kilometres per degree of latitude, on the low side (the mean is 111.2): the box comes out a little larger.
-KM_PER_DEGREE = 111.0
 # The nearest must lie within this share of the box's half-width: margin for the curvature of the earth.
 INSIDE_SHARE = 0.9
 
@@ -207,15 +204,8 @@ def ranked_nearby(spot: Spot, limit: int) -> list[Ranked[int]]:
     ranking all of them, while reading only those in a box around the spot from the database."""
     locations = public_locations().order_by()
     for half_km in SEARCH_BOX_KM:
-        delta_lat = half_km / KM_PER_DEGREE
-        northern = math.radians(min(abs(spot.latitude) + delta_lat, 89.0))
-        delta_lon = half_km / (KM_PER_DEGREE * math.cos(northern))
-        box = Q(
-            latitude__gte=spot.latitude - delta_lat,
-            latitude__lte=spot.latitude + delta_lat,
-            longitude__gte=spot.longitude - delta_lon,
-            longitude__lte=spot.longitude + delta_lon,
-        )
+        south, north, west, east = bounding_box(spot.latitude, spot.longitude, half_km)
+        box = Q(latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east)
         # Locations without coordinates stand at their postcode area's centre: always candidates.
         candidates = locations.filter(box | Q(latitude__isnull=True) | Q(longitude__isnull=True))
         ranked = nearest(spot.latitude, spot.longitude, _points(candidates), limit=limit)

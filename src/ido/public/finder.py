@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from ido.appointments import slots as slot_rules
 from ido.appointments.models import BookingMode, ConsultationHour, SeriesStatus
 from ido.courses.models import Session, SessionStatus
-from ido.geo.distance import Ranked, bounding_box, distance_km, in_netherlands, nearest
+from ido.geo.distance import Ranked, bounding_box, in_netherlands, nearest
 from ido.geo.geocoder import GeocodeResult, Spot, get_geocoder
 from ido.geo.reference import gazetteer
 from ido.locations.models import Location, LocationStatus
@@ -299,6 +299,3 @@ def week(location: Location, *, today: date) -> list[tuple[date, list[Period], s
             name = format_html('<span lang="nl">{}</span>', name)
         days.append((day, periods_on(schedule, day), name))
     return days
-
-
-__all__ = ["FinderResult", "LocationRow", "distance_km", "nearest_locations", "rows_for", "search", "week"]

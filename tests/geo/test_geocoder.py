@@ -255,3 +255,23 @@ def test_pdok_answering_something_that_is_not_http_falls_back():
     finally:
         thread.join(timeout=2)
         listener.close()
+
+
+@pytest.mark.parametrize("query", ["Neude 11, 3512 AE Utrecht", "Neude 11 3512AE", "Bibliotheek Neude (3512 ae)"])
+def test_a_pasted_address_is_found_by_its_postcode(geocoder, query):
+    result = geocoder.geocode(query)
+    assert result.spot.label == "3512 Utrecht"
+
+
+def test_a_house_number_alone_is_not_taken_for_a_postcode(geocoder):
+    # "Neude 1234" has four digits but no letters after them: it stays a name, and an unknown one.
+    assert geocoder.geocode("Neude 1234").problem == Problem.UNKNOWN_NAME
+
+
+def test_a_municipality_sharing_a_name_without_its_bracket_is_offered(geocoder):
+    # "Bergen" the place lies in Bergen (NH.); the municipality Bergen (L.) has no place of that name.
+    result = geocoder.geocode("Bergen")
+    assert result.spot.cbs_code == "GM0373"
+    assert "Bergen (L.)" in [spot.label for spot in result.alternatives]
+    chosen = geocoder.geocode(next(spot.query for spot in result.alternatives if spot.label == "Bergen (L.)"))
+    assert chosen.spot.cbs_code == "GM0893"

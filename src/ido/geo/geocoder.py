@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 100
 POSTCODE = re.compile(r"^(?P<digits>\d{4})\s*(?P<letters>[a-z]{2})?(?:[\s,]+.*)?$", re.IGNORECASE)
+# A full postcode (four digits and two letters) inside a pasted address: "Neude 11, 3512 AE Utrecht".
+POSTCODE_INSIDE = re.compile(r"(?<!\d)(?P<digits>[1-9]\d{3})\s?(?P<letters>[a-z]{2})(?![a-z])", re.IGNORECASE)
 # "Hengelo, Bronckhorst" or "Hengelo (Bronckhorst)": a place within one municipality.
 PLACE_COMMA_MUNICIPALITY = re.compile(r"^(?P<place>.+),\s*(?P<municipality>[^,]+)$")
 PLACE_BRACKETED_MUNICIPALITY = re.compile(r"^(?P<place>[^(]+?)\s*\((?P<municipality>[^)]+)\)$")
@@ -91,7 +93,7 @@ class OfflineGeocoder:
             return GeocodeResult(None, Problem.EMPTY)
         if len(text) > MAX_QUERY_LENGTH:
             return GeocodeResult(None, Problem.TOO_LONG)
-        match = POSTCODE.match(text)
+        match = POSTCODE.match(text) or POSTCODE_INSIDE.search(text)
         if match:
             return self._postcode(match.group("digits"))
         return self._name(text)
@@ -135,16 +137,24 @@ class OfflineGeocoder:
             return GeocodeResult(None, Problem.UNKNOWN_NAME)
         key = key if key in self.data.places or key in self.data.municipalities else ALIASES.get(key, key)
         places = self.data.places.get(key, [])
+        # Municipalities of this name that no place of the name lies in ("Bergen" the place is in Bergen (NH.);
+        # Bergen (L.) is another municipality): offered too.
+        places_in = {place.cbs_code for place in places}
+        others = [m for m in self.data.municipalities_named.get(key, []) if m.cbs_code not in places_in]
         if places:
             # The biggest place of that name; the others are offered as "did you mean".
             qualified = len(places) > 1
             return GeocodeResult(
                 _place_spot(places[0], qualified),
-                alternatives=tuple(_place_spot(place, True) for place in places[1:]),
+                alternatives=(
+                    *(_place_spot(place, True) for place in places[1:]),
+                    *(_place_spot(municipality) for municipality in others),
+                ),
             )
-        municipality = self.data.municipalities.get(key)
-        if municipality:
-            return GeocodeResult(_place_spot(municipality))
+        if others:
+            return GeocodeResult(
+                _place_spot(others[0]), alternatives=tuple(_place_spot(municipality) for municipality in others[1:])
+            )
         return GeocodeResult(None, Problem.UNKNOWN_NAME, suggestions=self.suggest(key))
 
     def suggest(self, key: str, limit: int = 5) -> tuple[Spot, ...]:

@@ -103,12 +103,15 @@ class Gazetteer:
                 self.places.setdefault(normalise_name(name), []).append(place)
         self.municipalities: dict[str, NamedPlace] = {}
         self.municipality_by_code: dict[str, NamedPlace] = {}
+        # Several municipalities can share a name without their brackets: Bergen (NH.) and Bergen (L.).
+        self.municipalities_named: dict[str, list[NamedPlace]] = {}
         for cbs_code, members in by_municipality.items():
             municipality = self._named(members[0].municipality, members, cbs_code, "municipality")
             if municipality:
                 self.municipalities[normalise_name(municipality.name)] = municipality
+                self.municipalities_named.setdefault(normalise_name(municipality.name), []).append(municipality)
                 self.municipality_by_code[cbs_code] = municipality
-        for candidates in self.places.values():
+        for candidates in [*self.places.values(), *self.municipalities_named.values()]:
             candidates.sort(key=lambda place: (-place.inhabitants, place.municipality))
         # Places and municipalities whose name has a bracket, by their full name: "Bergen (L.)" is not "Bergen".
         self.bracketed: dict[str, NamedPlace] = {}

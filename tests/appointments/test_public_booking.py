@@ -137,3 +137,18 @@ def test_citizen_bookings_are_rate_limited_per_visitor(client, hour, settings):
     assert second.status_code == 200
     assert second.context["form"].non_field_errors()
     assert Appointment.objects.count() == 1  # the second booking was not made
+
+
+def test_a_citizen_who_books_in_arabic_gets_the_confirmation_in_arabic(
+    client, hour, django_capture_on_commit_callbacks
+):
+    client.cookies["ido_language"] = "ar"
+    url = f"{reverse('booking:book', kwargs={'pk': hour.pk})}?date={DAY.isoformat()}"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"slot": at(13).isoformat(), "name": "Fatima", "email": "f@example.nl", "consent": "on"})
+    assert Appointment.objects.get().language == "ar"
+    (message,) = mail.outbox
+    arabic = [char for char in message.subject + message.body if "\u0600" <= char <= "\u06ff"]
+    assert arabic, message.subject
+    # Not the Dutch catalogue's fallback: the e-mail's own sentences are translated too.
+    assert "afspraak" not in message.body.lower()

@@ -216,6 +216,18 @@ def test_a_citizen_enrols_themselves_and_lands_on_their_own_page(
     assert landed.context["link"] == links.enrolment_url(enrolment)
 
 
+def test_a_citizen_who_enrols_in_ukrainian_gets_the_confirmation_in_ukrainian(
+    client, public_session, django_capture_on_commit_callbacks
+):
+    client.cookies["ido_language"] = "uk"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(enrol_url(public_session), form_data(email="olena@example.nl", consent="on"))
+    (message,) = mail.outbox
+    cyrillic = [char for char in message.subject + message.body if "\u0400" <= char <= "\u04ff"]
+    assert cyrillic, message.subject
+    assert "cursus" not in message.body.lower()  # not the Dutch fallback
+
+
 def test_citizen_enrolments_are_rate_limited_per_visitor(client, public_session, settings):
     settings.IDO_PUBLIC_FORM_RATE_LIMIT = 1
     assert client.post(enrol_url(public_session), form_data()).status_code == 302
